@@ -1,0 +1,117 @@
+"""Line rules read from TOML: what they match, where they may match, and how long a line may be."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping
+
+Where = Literal["any", "head", "tail"]
+Action = Literal["remove", "author", "attribution"]
+
+_KEYS = {"name", "exact", "regex", "where", "lines", "max_length", "enabled", "action", "case_sensitive"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Defaults a rule inherits when it does not set its own."""
+
+    max_length: int = 120
+    head_lines: int = 8
+    tail_lines: int = 6
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Settings:
+        unknown = set(data) - {"max_length", "head_lines", "tail_lines"}
+        if unknown:
+            raise ValueError(f"unknown [settings] keys: {sorted(unknown)}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named rule; it matches a whole line (exact text or anchored regex).
+
+    ``where`` limits it to the first or last ``lines`` non-blank lines; a line longer
+    than ``max_length`` characters is never matched, so a rule cannot eat a paragraph.
+    ``action`` says what happens besides removal: ``author`` stores the regex group
+    ``author``, ``attribution`` stores the line as the article's attribution.
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    where: Where = "any"
+    lines: int = 0
+    max_length: int = 120
+    action: Action = "remove"
+    enabled: bool = True
+
+    def match(self, line: str, index: int, total: int) -> re.Match[str] | None:
+        """Match ``line``, the ``index``-th of ``total`` lines, if the rule allows it there."""
+        if not self.enabled or len(line) > self.max_length:
+            return None
+        if self.where == "head" and index >= self.lines:
+            return None
+        if self.where == "tail" and index < total - self.lines:
+            return None
+        return self.pattern.fullmatch(line)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], settings: Settings) -> Rule:
+        """Build a rule from one ``[[rules]]`` table, checking its keys."""
+        name = data.get("name")
+        if not name:
+            raise ValueError(f"rule without a name: {dict(data)}")
+        unknown = set(data) - _KEYS
+        if unknown:
+            raise ValueError(f"rule {name!r}: unknown keys {sorted(unknown)}")
+        if ("exact" in data) == ("regex" in data):
+            raise ValueError(f"rule {name!r}: give exactly one of 'exact' or 'regex'")
+        where = data.get("where", "any")
+        if where not in ("any", "head", "tail"):
+            raise ValueError(f"rule {name!r}: where must be any, head or tail")
+        action = data.get("action", "remove")
+        if action not in ("remove", "author", "attribution"):
+            raise ValueError(f"rule {name!r}: action must be remove, author or attribution")
+        pattern = _compile(data, bool(data.get("case_sensitive", False)))
+        if action == "author" and "author" not in pattern.groupindex:
+            raise ValueError(f"rule {name!r}: an author rule needs a regex group (?P<author>...)")
+        default_lines = settings.head_lines if where == "head" else settings.tail_lines
+        return cls(
+            name=name,
+            pattern=pattern,
+            where=where,
+            lines=int(data.get("lines", default_lines)),
+            max_length=int(data.get("max_length", settings.max_length)),
+            action=action,
+            enabled=bool(data.get("enabled", True)),
+        )
+
+
+def _compile(data: Mapping[str, Any], case_sensitive: bool) -> re.Pattern[str]:
+    """One pattern from ``exact`` (string or list of strings) or ``regex`` (likewise)."""
+    if "exact" in data:
+        texts = _as_list(data["exact"])
+        source = "|".join(re.escape(" ".join(t.split())) for t in texts)
+    else:
+        source = "|".join(f"(?:{r})" for r in _as_list(data["regex"]))
+    flags = 0 if case_sensitive else re.IGNORECASE
+    try:
+        return re.compile(f"(?:{source})", flags)
+    except re.error as exc:
+        raise ValueError(f"rule {data['name']!r}: bad regex: {exc}") from exc
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def load_rules(config: Mapping[str, Any]) -> list[Rule]:
+    """All rules of a parsed cleaning config, in file order; names must be unique."""
+    settings = Settings.from_mapping(config.get("settings", {}))
+    rules = [Rule.from_mapping(r, settings) for r in config.get("rules", [])]
+    names = [r.name for r in rules]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate rule names: {duplicates}")
+    return rules

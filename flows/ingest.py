@@ -1,0 +1,101 @@
+"""The `ingest` Prefect flow: read → fetch → extract + clean + fingerprint → dedup + load, in batches."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+
+import duckdb
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+
+from newswash.cleaners import Cleaner
+from newswash.dedup import DedupSettings
+from newswash.pipeline import Processed, process
+from newswash.records import Article, Failure
+from newswash.settings import FetchSettings, Settings, load_settings
+from newswash.sources import fetch_pages, is_url, read_locations
+from newswash.warehouse.load import load_batch
+from newswash.warehouse.store import finish_run, known_urls, open_warehouse, record_failures, start_run
+
+
+def _batches(items: Iterable[Article | Failure], size: int) -> Iterator[list[Article | Failure]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _unseen(articles: list[Article], known: set[str]) -> list[Article]:
+    """Articles whose URL is neither stored nor earlier in this run (the first copy wins)."""
+    fresh: dict[str, Article] = {}
+    for article in articles:
+        if article.url not in known:
+            fresh.setdefault(article.url, article)
+    return list(fresh.values())
+
+
+@task(cache_policy=NONE)
+def fetch_task(articles: list[Article], settings: FetchSettings) -> list[Article | Failure]:
+    """Fetch the pages of URL inputs; other articles pass through."""
+    pending = [a.url for a in articles if not a.content and is_url(a.url)]
+    fetched = iter(fetch_pages(pending, settings))
+    return [next(fetched) if not a.content and is_url(a.url) else a for a in articles]
+
+
+@task(cache_policy=NONE)
+def process_task(articles: list[Article], cleaner: Cleaner, dedup: DedupSettings) -> Processed:
+    """Extract, clean and fingerprint one batch."""
+    return process(articles, cleaner, dedup)
+
+
+@task(cache_policy=NONE)
+def load_task(con: duckdb.DuckDBPyConnection, run_id: int, batch: Processed, dedup: DedupSettings) -> dict[str, int]:
+    """Deduplicate against the warehouse and load the batch in one transaction."""
+    counts = load_batch(con, run_id, batch.articles, batch.fingerprints, dedup)
+    return {"new": counts.new, "exact_duplicates": counts.exact_duplicates, "near_duplicates": counts.near_duplicates}
+
+
+def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str], settings: Settings) -> Counter:
+    """Process every input location in batches; returns the run's counts."""
+    logger = get_run_logger()
+    cleaner = Cleaner.from_toml(settings.cleaning_rules)
+    dedup = DedupSettings.from_toml(settings.dedup_settings)
+    counts: Counter = Counter()
+    seen: set[str] = set()
+    for batch in _batches(read_locations(locations), settings.batch_size):
+        failures = [item for item in batch if isinstance(item, Failure)]
+        articles = [item for item in batch if isinstance(item, Article)]
+        counts["read"] += len(batch)
+        fresh = _unseen(articles, known_urls(con, [a.url for a in articles]) | seen)
+        seen.update(a.url for a in fresh)
+        counts["skipped"] += len(articles) - len(fresh)
+        fetched = fetch_task(fresh, settings.fetch)
+        failures += [item for item in fetched if isinstance(item, Failure)]
+        processed = process_task([item for item in fetched if isinstance(item, Article)], cleaner, dedup)
+        failures += processed.failures
+        counts["extracted"] += len(processed.articles)
+        counts.update(load_task(con, run_id, processed, dedup))
+        record_failures(con, run_id, failures)
+        counts["failed"] += len(failures)
+        logger.info("batch loaded: %s", dict(counts))
+    return counts
+
+
+@flow(name="ingest", log_prints=True)
+def ingest_flow(locations: list[str], db_path: str | None = None, config_path: str | None = None,
+                allow_private_hosts: bool = False) -> dict[str, int]:
+    """Ingest files, folders and page URLs into the warehouse; returns the run's counts and id."""
+    settings = load_settings(Path(config_path) if config_path else None)
+    if allow_private_hosts:
+        settings = settings.with_private_hosts_allowed()
+    with open_warehouse(Path(db_path) if db_path else settings.db_path) as con:
+        run_id = start_run(con, locations)
+        try:
+            counts = run_ingest(con, run_id, locations, settings)
+        except BaseException:
+            finish_run(con, run_id, "failed", {})
+            raise
+        finish_run(con, run_id, "completed", dict(counts))
+    return {"run_id": run_id, **counts}

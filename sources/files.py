@@ -1,0 +1,84 @@
+"""Readers for local inputs: .html/.htm pages, .txt dumps and .jsonl records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from newswash.dates import parse_timestamp
+from newswash.records import Article, Failure
+
+HTML_SUFFIXES = {".html", ".htm"}
+READABLE_SUFFIXES = HTML_SUFFIXES | {".txt", ".jsonl"}
+
+
+def iter_files(root: Path) -> Iterator[Path]:
+    """The readable files under a folder, in a stable (sorted) order; a file as itself."""
+    if root.is_dir():
+        yield from sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES)
+    else:
+        yield root
+
+
+def read_file(path: Path) -> Iterator[Article | Failure]:
+    """Articles from one local file, or a Failure saying why a file or line was refused."""
+    suffix = path.suffix.lower()
+    if suffix not in READABLE_SUFFIXES:
+        yield Failure(str(path), "read", f"unsupported file type {suffix or '(none)'!r}")
+        return
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        yield Failure(str(path), "read", f"cannot read file: {exc.strerror or exc}")
+        return
+    text = raw.decode("utf-8", errors="replace")
+    if suffix == ".jsonl":
+        yield from _read_jsonl(path, text)
+        return
+    yield Article(
+        url=path.resolve().as_uri(),
+        source=path.resolve().parent.name,
+        path=str(path.resolve()),
+        content=text,
+        content_type="html" if suffix in HTML_SUFFIXES else "text",
+    )
+
+
+def _read_jsonl(path: Path, text: str) -> Iterator[Article | Failure]:
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        location = f"{path}:{lineno}"
+        try:
+            yield _record_to_article(json.loads(line), path)
+        except json.JSONDecodeError as exc:
+            yield Failure(location, "read", f"line {lineno}: invalid JSON ({exc.msg})")
+        except ValueError as exc:
+            yield Failure(location, "read", f"line {lineno}: {exc}")
+
+
+def _record_to_article(record: object, path: Path) -> Article:
+    if not isinstance(record, dict):
+        raise ValueError("a record must be a JSON object")
+    url = record.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError("missing 'url'")
+    html, text = record.get("html"), record.get("text")
+    content = html if isinstance(html, str) and html.strip() else text
+    if not isinstance(content, str) or not content.strip():
+        raise ValueError("needs a non-empty 'text' or 'html'")
+    try:
+        published_at = parse_timestamp(record.get("published_at"))
+    except (TypeError, ValueError):
+        raise ValueError(f"'published_at' is not ISO 8601: {record.get('published_at')!r}") from None
+    title = record.get("title")
+    return Article(
+        url=url.strip(),
+        source=str(record.get("source") or path.stem),
+        path=str(path.resolve()),
+        content=content,
+        content_type="html" if content is html else "text",
+        title=title if isinstance(title, str) and title.strip() else None,
+        published_at=published_at,
+    )
