@@ -1,4 +1,4 @@
-"""The cleaning stage: config-driven line rules, then headline and title-repeat handling."""
+"""The cleaning stage: config-driven line rules, then the story-structure steps."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from typing import Any, Mapping
 
 from newswash.records import Article, Removal
 
+from .extract import LEAD_HEADING
 from .rules import Rule, load_rules
 from .structure import Structure
 from .text import clean_inline, to_body, to_lines
-
-HEADLINE = "headline"
-TITLE_REPEAT = "title_repeat"
 
 
 def default_config() -> dict[str, Any]:
@@ -36,7 +34,7 @@ def read_config(path: str | Path) -> dict[str, Any]:
         by_name[rule["name"]] = {**by_name.get(rule["name"], {}), **rule}
     return {
         "settings": {**base.get("settings", {}), **user.get("settings", {})},
-        "headline": {**base.get("headline", {}), **user.get("headline", {})},
+        "structure": {**base.get("structure", {}), **user.get("structure", {})},
         "rules": list(by_name.values()),
     }
 
@@ -46,11 +44,11 @@ class Cleaner:
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         config = default_config() if config is None else config
-        unknown = set(config) - {"settings", "headline", "rules"}
+        unknown = set(config) - {"settings", "structure", "rules"}
         if unknown:
             raise ValueError(f"unknown cleaning config tables: {sorted(unknown)}")
         self.rules: list[Rule] = load_rules(config)
-        self.structure = Structure.from_mapping(config.get("headline", {}))
+        self.structure = Structure.from_mapping(config.get("structure", {}))
 
     @classmethod
     def from_toml(cls, path: str | Path | None = None) -> Cleaner:
@@ -59,16 +57,14 @@ class Cleaner:
 
     @property
     def rule_names(self) -> list[str]:
-        """Names that can appear in ``Removal.rule``: enabled config rules and structure steps."""
-        names = [r.name for r in self.rules if r.enabled]
-        return names + ([HEADLINE, TITLE_REPEAT] if self.structure.enabled else [])
+        """Names that can appear in ``Removal.rule``: the extraction step, enabled config
+        rules and the structure steps."""
+        return [LEAD_HEADING] + [r.name for r in self.rules if r.enabled] + self.structure.step_names
 
     def __call__(self, article: Article) -> Article:
         article.title = clean_inline(article.title)
         article.author = clean_inline(article.author)
-        lines = self._apply_rules(article, to_lines(article.body))
-        if self.structure.enabled:
-            lines = self._apply_structure(article, lines)
+        lines = self.structure.apply(article, self._apply_rules(article, to_lines(article.body)))
         article.body = to_body(lines)
         if not article.body and article.error is None:
             article.error = "empty body after cleaning"
@@ -94,19 +90,3 @@ class Cleaner:
             if match:
                 return rule, match
         return None, None
-
-    def _apply_structure(self, article: Article, lines: list[str]) -> list[str]:
-        if not article.title and lines and self.structure.is_headline(lines[0], lines[1:]):
-            article.title = lines[0]
-            article.removals.append(Removal(HEADLINE, lines[0]))
-            lines = lines[1:]
-        if not article.title:
-            return lines
-        head, rest = lines[: self.structure.repeat_lines], lines[self.structure.repeat_lines :]
-        kept = []
-        for line in head:
-            if self.structure.repeats_title(line, article.title):
-                article.removals.append(Removal(TITLE_REPEAT, line))
-            else:
-                kept.append(line)
-        return kept + rest

@@ -7,12 +7,14 @@ from datetime import datetime, timezone
 import htmldate
 import trafilatura
 from lxml import html as lxml_html
-from lxml.etree import ParserError
+from lxml.etree import ParserError, _Element
 
-from newswash.records import Article
+from newswash.records import Article, Removal
 
-from .text import to_body
+from .text import fold, to_body
 
+LEAD_HEADING = "lead_heading"
+LEAD_MIN_WORDS = 8
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
 
@@ -34,25 +36,49 @@ def _extract_html(article: Article) -> None:
     except (ParserError, ValueError) as exc:
         article.error = f"unparsable HTML: {exc}"
         return
+    # Dates and language first: trafilatura prunes the tree it is given.
+    article.language = article.language or _declared_language(tree)
+    article.published_at = article.published_at or _find_date(tree, article.url, original=True)
+    updated = _find_date(tree, article.url, original=False)
+    if updated and updated != article.published_at:
+        article.updated_at = article.updated_at or updated
     doc = trafilatura.bare_extraction(
         tree,
         url=article.url or None,
         with_metadata=True,
         include_comments=False,
     )
-    if doc is None or not (doc.text or "").strip():
+    if doc is None or not any(ch.isalpha() for ch in doc.text or ""):
         article.error = "no main text found in HTML"
         return
-    article.body = to_body([line for line in doc.text.splitlines() if line.strip()])
+    lines = [fold(line) for line in doc.text.splitlines() if line.strip()]
+    article.body = to_body(_drop_lead_headings(article, lines, doc.body))
     article.title = article.title or doc.title
     article.author = article.author or doc.author
     article.site_name = article.site_name or doc.sitename
     article.canonical_url = article.canonical_url or doc.url
-    article.language = article.language or doc.language or _declared_language(tree)
-    article.published_at = article.published_at or _find_date(tree, article.url, original=True)
-    updated = _find_date(tree, article.url, original=False)
-    if updated and updated != article.published_at:
-        article.updated_at = article.updated_at or updated
+    article.language = doc.language or article.language
+
+
+def _drop_lead_headings(article: Article, lines: list[str], body: _Element) -> list[str]:
+    """Remove the headline and standfirst: headings that open the extracted text before
+    any paragraph, when they are the page's h1 or sentence-long (>= LEAD_MIN_WORDS words).
+    Measured on extraction-dev, such headings are almost never part of the article body."""
+    leading = []
+    for element in body:
+        text = fold("".join(element.itertext()))
+        if not text:
+            continue
+        if element.tag != "head":
+            break
+        if element.get("rend") == "h1" or len(text.split()) >= LEAD_MIN_WORDS:
+            leading.append(text)
+    top = lines[: len(leading) + 1]
+    for text in leading:
+        if text in top:
+            article.removals.append(Removal(LEAD_HEADING, text))
+            top.remove(text)
+    return top + lines[len(leading) + 1 :]
 
 
 def _find_date(tree: lxml_html.HtmlElement, url: str, original: bool) -> datetime | None:

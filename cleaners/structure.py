@@ -1,10 +1,16 @@
-"""Story structure: the headline at the top of a text body and lines that repeat the title."""
+"""Story structure: the headline of a text body, lines repeating the title, repeated blocks."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
+
+from newswash.records import Article, Removal
+
+HEADLINE = "headline"
+TITLE_REPEAT = "title_repeat"
+DUPLICATE = "duplicate"
 
 _WORD = re.compile(r"\w+")
 # A sentence ends with . or … (optionally followed by closing quotes/brackets);
@@ -15,42 +21,82 @@ _SENTENCE_BREAK = re.compile(r"[.!?][\"'”’»)\]]*\s+[\"'“‘«(\[]*[A-Z]")
 
 @dataclass(frozen=True)
 class Structure:
-    """Settings of the ``[headline]`` config table."""
+    """The ``[structure]`` config table and the steps it switches on."""
 
-    enabled: bool = True
-    max_chars: int = 160
-    max_words: int = 25
+    headline: bool = True
+    headline_max_chars: int = 160
+    headline_max_words: int = 25
     repeat_lines: int = 4
     repeat_min_words: int = 3
+    drop_duplicates: bool = True
+    duplicate_min_words: int = 8
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Structure:
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"unknown [headline] keys: {sorted(unknown)}")
+            raise ValueError(f"unknown [structure] keys: {sorted(unknown)}")
         return cls(**data)
+
+    @property
+    def step_names(self) -> list[str]:
+        """Rule names this configuration can write into ``Removal.rule``."""
+        return [HEADLINE] * self.headline + [TITLE_REPEAT] + [DUPLICATE] * self.drop_duplicates
+
+    def apply(self, article: Article, lines: list[str]) -> list[str]:
+        """Take the headline, title repeats and duplicate lines out of ``lines``."""
+        if self.headline and not article.title and lines and self.is_headline(lines[0], lines[1:]):
+            article.title = lines[0]
+            article.removals.append(Removal(HEADLINE, lines[0]))
+            lines = lines[1:]
+        copies = self._repeated_block_lines(lines) if self.drop_duplicates else set()
+        kept: list[str] = []
+        for index, line in enumerate(lines):
+            if article.title and self.repeats_title(line, article.title, near_top=index < self.repeat_lines):
+                article.removals.append(Removal(TITLE_REPEAT, line))
+            elif index in copies:
+                article.removals.append(Removal(DUPLICATE, line))
+            else:
+                kept.append(line)
+        return kept
+
+    def _repeated_block_lines(self, lines: list[str]) -> set[int]:
+        """Indexes of later copies of the story's opening: a run of at least three lines
+        equal, in order, to the run starting at one of the first ``repeat_lines`` lines
+        (whose first line has at least ``duplicate_min_words`` words). Pages that carry
+        the article twice produce this; lines that merely recur (interview questions,
+        table labels) do not."""
+        copies: set[int] = set()
+        for start in range(min(self.repeat_lines, len(lines))):
+            if len(_WORD.findall(lines[start])) < self.duplicate_min_words:
+                continue
+            for j in range(start + 1, len(lines)):
+                run = 0
+                while j + run < len(lines) and start + run < j and lines[start + run] == lines[j + run]:
+                    run += 1
+                if run >= 3:
+                    copies.update(range(j, j + run))
+        return copies
 
     def is_headline(self, line: str, rest: list[str]) -> bool:
         """A short first line, followed by more text, that does not read as a sentence."""
         words = _WORD.findall(line)
         return (
             bool(rest)
-            and 0 < len(words) <= self.max_words
-            and len(line) <= self.max_chars
+            and 0 < len(words) <= self.headline_max_words
+            and len(line) <= self.headline_max_chars
             and not line[0].islower()
             and not _SENTENCE_END.search(line)
             and not _SENTENCE_BREAK.search(line)
         )
 
-    def repeats_title(self, line: str, title: str) -> bool:
-        """The line is the title, or a run of at least ``repeat_min_words`` of its words
-        (a kicker or the headline proper of a "kicker: headline" title)."""
+    def repeats_title(self, line: str, title: str, near_top: bool) -> bool:
+        """The line is the title; near the top also a run of at least ``repeat_min_words``
+        of its words that is not a sentence (a kicker, or the headline of "kicker: headline")."""
         words, title_words = _tokens(line), _tokens(title)
-        if not words or _SENTENCE_END.search(line):
-            return words == title_words
         if words == title_words:
-            return True
-        if len(words) < self.repeat_min_words:
+            return bool(words)
+        if not near_top or len(words) < self.repeat_min_words or _SENTENCE_END.search(line):
             return False
         n = len(words)
         return any(title_words[i : i + n] == words for i in range(len(title_words) - n + 1))

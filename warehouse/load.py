@@ -4,24 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from newswash.dedup import DedupSettings, Fingerprints, UnionFind, choose_canonical, verify_pairs
+from newswash.dedup import DedupSettings, Fingerprints, Member, UnionFind, choose_canonical, verify_pairs
 from newswash.records import Article
-
-
-class Member(NamedTuple):
-    """What the canonical rule looks at: earliest published, then first ingested, then longest."""
-
-    id: int
-    published_at: datetime | None
-    ingested_order: int
-    body_len: int
-    url: str
 
 
 @dataclass
@@ -44,7 +33,7 @@ def load_batch(
     con.execute("BEGIN")
     try:
         ids = _insert_articles(con, run_id, articles, fingerprints)
-        counts = _cluster(con, run_id, ids, settings)
+        counts = _cluster(con, run_id, ids, fingerprints.signatures.dtype, settings)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -163,8 +152,10 @@ class _Sketches:
         ]
 
 
-def _cluster(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settings: DedupSettings) -> BatchCounts:
-    dtype = np.dtype(settings.signature_dtype)
+def _cluster(
+    con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], dtype: np.dtype, settings: DedupSettings
+) -> BatchCounts:
+    """Join new articles to the clusters they match; re-choose canonicals; rewrite provenance."""
     pairs = _candidate_pairs(con, ids[0])
     involved = {x for pair in pairs for x in pair}
     sketches = _Sketches(con, involved, dtype)
@@ -193,6 +184,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settin
     info = {
         row[0]: Member(*row)
         for row in con.execute(
+            # the article id is the ingest order
             "SELECT id, published_at, id, length(body), url FROM articles WHERE id IN (SELECT unnest(?))",
             [flat],
         ).fetchall()

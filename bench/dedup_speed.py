@@ -1,0 +1,234 @@
+"""Dedup throughput: newswash's numpy path vs datasketch's batch path, same docs, same process.
+
+Generates ``--n`` documents from the newsweb-dev texts (../shared/eval/newsweb-dev):
+about 70% new stories, each made of paragraphs drawn from random records, shuffled,
+with 15% of words substituted (so they share little with each other), and 30% light
+copies of an earlier generated document (2% words substituted, a paragraph dropped
+or the order of two swapped, or cut to its first paragraphs). Then times, for each
+path, text -> clusters:
+
+- newswash: ``fingerprint`` (in ``--workers`` processes) + band-key grouping with
+  numpy sorts (``candidate_pairs``) + ``verify_pairs`` + ``UnionFind``;
+- datasketch: word 5-gram sets, ``MinHash.bulk`` + ``MinHashLSH`` (same bands x rows)
+  insertion session + one query per document + ``UnionFind`` over every match.
+
+Reports docs/s, peak memory during each path (RSS high-water mark of the process and
+its workers above the level before the path, sampled every 10 ms), and how many
+generated copies each path put with their source.
+
+Usage: ``.venv/bin/python bench/dedup_speed.py [--n 100000] [--workers 2] [--no-datasketch]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import random
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from newswash.dedup import DedupSettings, Fingerprints, UnionFind, candidate_pairs, fingerprint, verify_pairs
+from newswash.dedup.memory import exact_order
+
+DEFAULT_EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "newsweb-dev"
+_WORD = re.compile(r"\w+")
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def generate(texts: Sequence[str], n: int, seed: int = 0) -> tuple[list[str], list[int]]:
+    """``n`` documents and, for each, the index of the document it copies (itself if new)."""
+    rng = random.Random(seed)
+    paragraphs = [p for t in texts for p in t.split("\n\n") if len(p.split()) >= 5]
+    vocabulary = sorted({w for p in paragraphs for w in p.split()})
+
+    def substitute(paragraph: str, rate: float) -> str:
+        return " ".join(rng.choice(vocabulary) if rng.random() < rate else w for w in paragraph.split())
+
+    docs: list[str] = []
+    source: list[int] = []
+    for i in range(n):
+        if i and rng.random() < 0.3:
+            j = rng.randrange(i)
+            paras = [substitute(p, 0.02) for p in docs[j].split("\n\n")]
+            edit = rng.randrange(3)
+            if edit == 0 and len(paras) > 2:
+                del paras[rng.randrange(1, len(paras) - 1)]
+            elif edit == 1 and len(paras) > 2:
+                a = rng.randrange(len(paras) - 1)
+                paras[a], paras[a + 1] = paras[a + 1], paras[a]
+            elif len(paras) > 3:
+                paras = paras[: max(2, int(len(paras) * rng.uniform(0.6, 0.8)))] + ["Read more at the source."]
+            docs.append("\n\n".join(paras))
+            source.append(source[j])
+        else:
+            picked = rng.sample(paragraphs, rng.randint(3, 12))
+            docs.append("\n\n".join(substitute(p, 0.15) for p in picked))
+            source.append(i)
+    return docs, source
+
+
+class PeakMemory:
+    """RSS high-water mark of this process plus its children while active, minus the start level."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+
+    @staticmethod
+    def _rss(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/statm") as fh:
+                return int(fh.read().split()[1]) * _PAGE
+        except (FileNotFoundError, ProcessLookupError):
+            return 0
+
+    def _total(self) -> int:
+        return self._rss(os.getpid()) + sum(self._rss(c.pid) for c in mp.active_children())
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, self._total() - self.start)
+
+    def __enter__(self) -> PeakMemory:
+        self.start = self._total()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+_DOCS: list[str] = []  # set before the pool forks; workers read their slice
+_SETTINGS: DedupSettings | None = None
+
+
+def _fingerprint_slice(bounds: tuple[int, int]) -> Fingerprints:
+    return fingerprint(_DOCS[bounds[0] : bounds[1]], _SETTINGS)
+
+
+def fingerprint_parallel(docs: list[str], settings: DedupSettings, workers: int) -> Fingerprints:
+    """``fingerprint`` over slices in ``workers`` forked processes (rows are independent)."""
+    global _DOCS, _SETTINGS
+    if workers <= 1:
+        return fingerprint(docs, settings)
+    _DOCS, _SETTINGS = docs, settings
+    step = max(1000, min(20000, -(-len(docs) // (4 * workers))))
+    with mp.get_context("fork").Pool(workers) as pool:
+        parts = pool.map(_fingerprint_slice, [(lo, min(lo + step, len(docs))) for lo in range(0, len(docs), step)])
+    _DOCS = []
+    return Fingerprints(
+        [h for p in parts for h in p.exact],
+        np.concatenate([p.signatures for p in parts]),
+        np.concatenate([p.sizes for p in parts]),
+        np.concatenate([p.band_keys for p in parts]),
+    )
+
+
+def components(n: int, a: Sequence[int], b: Sequence[int]) -> list[int]:
+    """Root of each of ``n`` rows after joining the pairs."""
+    uf = UnionFind(range(n))
+    for x, y in zip(a, b):
+        uf.union(x, y)
+    return [uf.find(i) for i in range(n)]
+
+
+def newswash_path(docs: list[str], settings: DedupSettings, workers: int, timings: dict[str, float]) -> list[int]:
+    t = time.perf_counter()
+    fp = fingerprint_parallel(docs, settings, workers)
+    timings["fingerprint"] = time.perf_counter() - t
+    t = time.perf_counter()
+    first: dict[str, int] = {}
+    rep_of = np.fromiter((first.setdefault(h, i) for i, h in enumerate(fp.exact)), dtype=np.int64, count=len(docs))
+    reps = np.flatnonzero((rep_of == np.arange(len(docs))) & (fp.sizes > 0))
+    a, b = candidate_pairs(fp.band_keys[reps], exact_order([fp.exact[i] for i in reps]), settings.bucket_window)
+    a, b = reps[a], reps[b]
+    timings["candidates"] = time.perf_counter() - t
+    t = time.perf_counter()
+    kinds, _ = verify_pairs(fp.signatures[a], fp.sizes[a], fp.signatures[b], fp.sizes[b], settings)
+    ok = kinds != None  # noqa: E711 - elementwise on an object array
+    timings["verify"] = time.perf_counter() - t
+    timings["candidate pairs"] = len(a)
+    t = time.perf_counter()
+    exact = np.flatnonzero(rep_of != np.arange(len(docs)))
+    labels = components(len(docs), np.concatenate([a[ok], exact]).tolist(), np.concatenate([b[ok], rep_of[exact]]).tolist())
+    timings["union-find"] = time.perf_counter() - t
+    return labels
+
+
+def datasketch_path(docs: list[str], settings: DedupSettings, timings: dict[str, float]) -> list[int]:
+    t = time.perf_counter()
+    sets = []
+    for d in docs:
+        words = _WORD.findall(d.lower())
+        sets.append({" ".join(words[i : i + settings.shingle_size]).encode() for i in range(max(1, len(words) - settings.shingle_size + 1))})
+    timings["shingles"] = time.perf_counter() - t
+    t = time.perf_counter()
+    minhashes = MinHash.bulk(sets, num_perm=settings.num_perm, seed=settings.seed)
+    timings["MinHash.bulk"] = time.perf_counter() - t
+    t = time.perf_counter()
+    lsh = MinHashLSH(num_perm=settings.num_perm, params=(settings.bands, settings.rows))
+    with lsh.insertion_session() as session:
+        for i, m in enumerate(minhashes):
+            session.insert(i, m)
+    pairs = [(i, j) for i, m in enumerate(minhashes) for j in lsh.query(m) if j > i]
+    timings["LSH insert+query"] = time.perf_counter() - t
+    t = time.perf_counter()
+    labels = components(len(docs), [p[0] for p in pairs], [p[1] for p in pairs])
+    timings["union-find"] = time.perf_counter() - t
+    return labels
+
+
+def copies_found(labels: Sequence[int], source: Sequence[int]) -> float:
+    copies = [i for i, s in enumerate(source) if s != i]
+    return sum(labels[i] == labels[source[i]] for i in copies) / max(1, len(copies))
+
+
+def measure(name: str, run: Callable[[dict[str, float]], list[int]], n: int, source: Sequence[int]) -> float:
+    timings: dict[str, float] = {}
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        labels = run(timings)
+        seconds = time.perf_counter() - start
+    steps = ", ".join(f"{k} {v:.1f}s" if isinstance(v, float) else f"{k} {v:,}" for k, v in timings.items())
+    print(f"{name:11} {n / seconds:9,.0f} docs/s  {seconds:7.1f} s  peak +{memory.peak / 2**20:6,.0f} MiB  "
+          f"copies joined {copies_found(labels, source):.3f}  ({steps})")
+    return n / seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="documents to generate")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="fingerprint processes")
+    parser.add_argument("--no-datasketch", action="store_true", help="time newswash only")
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="newsweb-dev folder")
+    parser.add_argument("--config", type=Path, default=None, help="dedup TOML (default: bundled)")
+    args = parser.parse_args(argv)
+    if not (args.eval / "records.jsonl").exists():
+        print(f"skipped: no newsweb-dev set at {args.eval}")
+        return 0
+    settings = DedupSettings.from_toml(args.config)
+    texts = [json.loads(line)["text"] for line in (args.eval / "records.jsonl").read_text("utf-8").splitlines()]
+    t = time.perf_counter()
+    docs, source = generate(texts, args.n)
+    print(f"{args.n:,} docs generated in {time.perf_counter() - t:.0f} s ({sum(map(len, docs)) / 2**20:,.0f} MiB of text); "
+          f"{settings.num_perm} perms, {settings.bands} bands x {settings.rows} rows, {args.workers} workers")
+    ours = measure("newswash", lambda tm: newswash_path(docs, settings, args.workers, tm), args.n, source)
+    if not args.no_datasketch:
+        theirs = measure("datasketch", lambda tm: datasketch_path(docs, settings, tm), args.n, source)
+        print(f"speed-up: {ours / theirs:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Per-document fingerprints: exact hash, MinHash signature, shingle count, band keys."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lsh import band_keys
+from .minhash import signatures
+from .normalize import clean, prepare, token_text
+from .settings import DedupSettings
+from .shingles import shingle_hashes
+
+_CHUNK = 2048  # documents per numpy pass: bounds temporaries to a few tens of MB
+
+
+@dataclass
+class Fingerprints:
+    """Row i describes text i.
+
+    ``exact``: hex BLAKE2b-128 of the normalised words (equal ⇔ exact duplicate);
+    ``signatures``: ``(n, num_perm)`` uint32 MinHash (datasketch affine32);
+    ``sizes``: ``(n,)`` distinct shingles (0 = nothing to compare: never a duplicate);
+    ``band_keys``: ``(n, bands)`` int64 LSH keys for an equality join.
+    """
+
+    exact: list[str]
+    signatures: np.ndarray
+    sizes: np.ndarray
+    band_keys: np.ndarray
+
+
+def _chunk_signatures(texts: Sequence[str], settings: DedupSettings) -> tuple[list[str], np.ndarray, np.ndarray]:
+    batch = clean([prepare(t) for t in texts])
+    exact = [hashlib.blake2b(token_text(batch.text(i)), digest_size=16).hexdigest() for i in range(len(texts))]
+    hashes, offsets = shingle_hashes(batch, settings.shingle_size, settings.char_shingle_size)
+    return exact, signatures(hashes, offsets, settings.num_perm, settings.seed), np.diff(offsets)
+
+
+def fingerprint(texts: Sequence[str], settings: DedupSettings) -> Fingerprints:
+    """Fingerprints of ``texts``; each row depends on its own text only."""
+    exact: list[str] = []
+    sigs = np.empty((len(texts), settings.num_perm), dtype=np.uint32)
+    sizes = np.empty(len(texts), dtype=np.int64)
+    for lo in range(0, len(texts), _CHUNK):
+        hi = min(lo + _CHUNK, len(texts))
+        chunk_exact, sigs[lo:hi], sizes[lo:hi] = _chunk_signatures(texts[lo:hi], settings)
+        exact.extend(chunk_exact)
+    return Fingerprints(exact, sigs, sizes, band_keys(sigs, settings.bands, settings.rows))

@@ -1,0 +1,51 @@
+"""LSH banding: band keys for an equality join, and in-memory candidate pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .hashing import GOLDEN, fmix64
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """``(n, bands)`` int64 keys; two documents share key j iff their signature rows
+    of band j are equal (up to 64-bit collisions). The band number is mixed in, so a
+    join on the key alone never pairs different bands."""
+    n = len(signatures)
+    key = np.broadcast_to(fmix64(np.arange(1, bands + 1, dtype=np.uint64)), (n, bands)).copy()
+    block = signatures[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    for r in range(rows):
+        key = fmix64(key * GOLDEN + block[:, :, r])
+    return key.view(np.int64)
+
+
+def candidate_pairs(keys: np.ndarray, order: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unique pairs ``(i, j)``, ``i < j``, of rows sharing a band key.
+
+    Within a bucket, rows sorted by ``order`` (a content-derived int64, so the result
+    does not depend on input order) pair with their next ``window`` neighbours: all
+    pairs of a bucket up to ``window + 1`` rows, a bounded band of pairs in larger ones.
+    """
+    n = len(keys)
+    found: list[np.ndarray] = []
+    for band in range(keys.shape[1]):
+        column = keys[:, band]
+        sorted_rows = np.lexsort((order, column))
+        k = column[sorted_rows]
+        shared = np.flatnonzero((k[1:] == k[:-1]))
+        if len(shared) == 0:
+            continue
+        # Only rows in buckets of two or more take part in the neighbour passes.
+        members = np.union1d(shared, shared + 1)
+        rows, k = sorted_rows[members], k[members]
+        for d in range(1, min(window, len(rows) - 1) + 1):
+            same = np.flatnonzero(k[d:] == k[:-d])
+            if len(same) == 0:
+                break
+            a, b = rows[same], rows[same + d]
+            found.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    flat = np.unique(np.concatenate(found))
+    return flat // n, flat % n

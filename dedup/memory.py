@@ -1,0 +1,64 @@
+"""In-memory clustering of a list of texts (benches, tests, small jobs)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import numpy as np
+
+from .clusters import Member, UnionFind, choose_canonical
+from .fingerprint import Fingerprints, fingerprint
+from .lsh import candidate_pairs
+from .settings import DedupSettings
+from .verify import verify_pairs
+
+
+def exact_order(exact: Sequence[str]) -> np.ndarray:
+    """A content-derived int64 per row (the first 64 bits of the exact hash)."""
+    return np.array([int(h[:16], 16) for h in exact], dtype=np.uint64).view(np.int64)
+
+
+def duplicate_pairs(fp: Fingerprints, settings: DedupSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs ``(a, b)`` to union: exact duplicates (each to the first row with its
+    hash) and verified near/contained pairs among one representative per exact hash."""
+    first: dict[str, int] = {}
+    exact_a, exact_b, reps = [], [], []
+    for i, h in enumerate(fp.exact):
+        if fp.sizes[i] == 0:
+            continue
+        j = first.setdefault(h, i)
+        if j == i:
+            reps.append(i)
+        else:
+            exact_a.append(j)
+            exact_b.append(i)
+    rep = np.array(reps, dtype=np.int64)
+    a, b = candidate_pairs(fp.band_keys[rep], exact_order([fp.exact[i] for i in rep]), settings.bucket_window)
+    a, b = rep[a], rep[b]
+    kinds, _ = verify_pairs(fp.signatures[a], fp.sizes[a], fp.signatures[b], fp.sizes[b], settings)
+    ok = kinds != None  # noqa: E711 - elementwise on an object array
+    return (
+        np.concatenate([np.array(exact_a, dtype=np.int64), a[ok]]),
+        np.concatenate([np.array(exact_b, dtype=np.int64), b[ok]]),
+    )
+
+
+def cluster(
+    texts: Sequence[str],
+    published_at: Sequence[datetime | None] | None = None,
+    settings: DedupSettings | None = None,
+) -> list[int]:
+    """Cluster label of each text: the index of its cluster's canonical text
+    (earliest ``published_at``, then earliest index, then longest text)."""
+    settings = settings or DedupSettings.from_toml()
+    published = list(published_at) if published_at is not None else [None] * len(texts)
+    uf = UnionFind(range(len(texts)))
+    for a, b in zip(*duplicate_pairs(fingerprint(texts, settings), settings)):
+        uf.union(int(a), int(b))
+    labels = [0] * len(texts)
+    for group in uf.groups():
+        head = choose_canonical(Member(i, published[i], i, len(texts[i]), "") for i in group)
+        for i in group:
+            labels[i] = head
+    return labels

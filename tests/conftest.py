@@ -1,0 +1,46 @@
+"""Shared fixtures: one Prefect test harness for the session, CLI runner, fixture paths."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from newswash.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """Flows run against Prefect's ephemeral API, started once for the whole session."""
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+class Cli:
+    """Runs `newswash` in-process against one temporary warehouse."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+
+    def __call__(self, *args: str, db: bool = True) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main([*args, *(["--db", str(self.db)] if db else [])])
+        return code, out.getvalue(), err.getvalue()
+
+    def sql(self, query: str) -> list[dict]:
+        code, out, err = self("sql", query, "--format", "json")
+        assert code == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, prefect_api: None) -> Cli:
+    return Cli(tmp_path / "wh.duckdb")

@@ -1,0 +1,204 @@
+"""Near-duplicate detection (newswash.dedup) on small real-text fixtures."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
+
+from newswash.dedup import (
+    CONTAINED,
+    NEAR,
+    DedupSettings,
+    Member,
+    UnionFind,
+    choose_canonical,
+    cluster,
+    fingerprint,
+    normalize,
+    verify_pairs,
+)
+from newswash.dedup.normalize import clean, is_spaceless, prepare
+from newswash.dedup.settings import lsh_params
+from newswash.dedup.shingles import shingle_hashes
+
+FIXTURES = Path(__file__).parent / "fixtures" / "dedup" / "records.jsonl"
+SETTINGS = DedupSettings.from_toml()
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict]:
+    return [json.loads(line) for line in FIXTURES.read_text("utf-8").splitlines()]
+
+
+def by_cluster(records: list[dict], name: str) -> list[dict]:
+    return [r for r in records if r["cluster"] == name]
+
+
+def pair_kind(text_a: str, text_b: str) -> tuple[str | None, float]:
+    fp = fingerprint([text_a, text_b], SETTINGS)
+    kinds, sims = verify_pairs(fp.signatures[:1], fp.sizes[:1], fp.signatures[1:], fp.sizes[1:], SETTINGS)
+    return kinds[0], float(sims[0])
+
+
+def partition(labels: list[int], keys: list[str]) -> set[frozenset[str]]:
+    groups: dict[int, set[str]] = {}
+    for label, key in zip(labels, keys):
+        groups.setdefault(label, set()).add(key)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_bundled_settings_derive_bands_like_datasketch() -> None:
+    assert (SETTINGS.bands, SETTINGS.rows) == _optimal_param(
+        SETTINGS.candidate_threshold, SETTINGS.num_perm, SETTINGS.fp_weight, SETTINGS.fn_weight
+    )
+    assert lsh_params(0.5, 64) == _optimal_param(0.5, 64, 0.5, 0.5)
+    assert SETTINGS.bands * SETTINGS.rows <= SETTINGS.num_perm
+
+
+def test_settings_file_rejects_unknown_keys(tmp_path: Path) -> None:
+    path = tmp_path / "dedup.toml"
+    path.write_text("threshold = 0.5\nthreshhold = 0.4\n")
+    with pytest.raises(ValueError, match="threshhold"):
+        DedupSettings.from_toml(path)
+    path.write_text("threshold = 0.5\n")
+    assert DedupSettings.from_toml(path).threshold == 0.5
+
+
+def test_normalize_keeps_words_and_numbers_drops_styling() -> None:
+    text = "“Net profit” rose 8-3/4 pct — to 1,000.5 mln\u00a0dlrs.\n\n\n  Shr 51 cts\r\n"
+    assert normalize(text) == "net profit rose 8 3 4 pct to 1 000 5 mln dlrs\nshr 51 cts"
+    assert normalize("Straße   co\u00adop It’s") == normalize("STRASSE coop it's")
+    assert normalize("Åland\u2028Zürich ❤️ 東京") == "åland\nzürich 東京"
+
+
+def test_exact_duplicates_share_the_exact_hash(records: list[dict]) -> None:
+    text = by_cluster(records, "rt-6367")[1]["text"]
+    restyled = text.replace('"', "“").replace(" - ", " — ").upper().replace("\n\n", "\n \n\n")
+    fp = fingerprint([text, restyled, text + " More."], SETTINGS)
+    assert fp.exact[0] == fp.exact[1] != fp.exact[2]
+    assert np.array_equal(fp.signatures[0], fp.signatures[1])
+    labels = cluster([text, restyled], settings=SETTINGS)
+    assert labels == [0, 0]
+
+
+def test_truncated_copy_is_found_as_contained(records: list[dict]) -> None:
+    story = by_cluster(records, "rt-6367")
+    original = next(r for r in story if r["original"])
+    truncated = next(r for r in story if r["ops"] == ["truncate"])
+    kind, similarity = pair_kind(original["text"], truncated["text"])
+    assert kind == CONTAINED and similarity >= SETTINGS.containment_threshold
+
+
+def test_lightly_edited_copies_are_near(records: list[dict]) -> None:
+    story = by_cluster(records, "rt-6367")
+    original = next(r for r in story if r["original"])
+    edited = next(r for r in story if r["ops"] == ["words"])
+    assert pair_kind(original["text"], edited["text"])[0] == NEAR
+    resent = by_cluster(records, "wire:4740")
+    assert pair_kind(resent[0]["text"], resent[1]["text"])[0] == NEAR
+
+
+def test_template_stories_with_other_names_and_numbers_stay_apart(records: list[dict]) -> None:
+    for a, b in (("wire:1089", "wire:1163"), ("wire:6687", "wire:2230")):
+        kind, similarity = pair_kind(by_cluster(records, a)[0]["text"], by_cluster(records, b)[0]["text"])
+        assert kind is None and similarity < SETTINGS.threshold
+
+
+def test_cjk_text_is_shingled_by_characters(records: list[dict]) -> None:
+    japanese = by_cluster(records, "sh-85439e26c4")
+    assert all(is_spaceless(r["text"]) for r in japanese)
+    assert not is_spaceless(by_cluster(records, "rt-6367")[0]["text"])
+    hashes, offsets = shingle_hashes(clean([prepare("東京都で新しい駅")]), 2, 5)
+    assert offsets.tolist() == [0, 4]  # 8 characters -> 4 distinct 5-grams
+    original = next(r for r in japanese if r["original"])
+    for copy in japanese:
+        if not copy["original"]:
+            assert pair_kind(original["text"], copy["text"])[0] is not None
+
+
+def test_short_lines_are_single_shingles() -> None:
+    hashes, offsets = shingle_hashes(clean([b"a b c d e f\n[ad_1]\nsource link", b"a b c d e f"]), 5, 2)
+    first, second = hashes[offsets[0] : offsets[1]], hashes[offsets[1] : offsets[2]]
+    assert len(first) == 4 and len(second) == 2 and set(second) <= set(first)
+
+
+def test_signatures_match_datasketch() -> None:
+    hashes, offsets = shingle_hashes(clean([prepare("one two three four five six seven eight")]), 5, 2)
+    fp = fingerprint(["One two three four five six seven eight."], SETTINGS)
+    reference = MinHash(num_perm=SETTINGS.num_perm, seed=SETTINGS.seed, hashfunc=int)
+    reference.update_batch(hashes.tolist())
+    assert fp.signatures.dtype == np.uint32
+    assert np.array_equal(fp.signatures[0], reference.hashvalues)
+    assert fp.sizes.tolist() == [4]
+    assert fp.band_keys.shape == (1, SETTINGS.bands) and fp.band_keys.dtype == np.int64
+
+
+def test_empty_texts_are_never_duplicates() -> None:
+    fp = fingerprint(["", "  ...  ", "A real sentence here."], SETTINGS)
+    assert fp.sizes.tolist() == [0, 0, 1]
+    kinds, _ = verify_pairs(fp.signatures[:1], fp.sizes[:1], fp.signatures[1:2], fp.sizes[1:2], SETTINGS)
+    assert kinds[0] is None
+    assert cluster(["", "", "x"], settings=SETTINGS) == [0, 1, 2]
+
+
+def test_clusters_match_labels_and_do_not_depend_on_order(records: list[dict]) -> None:
+    keys = [r["url"] for r in records]
+    published = [datetime.fromisoformat(r["published_at"]) for r in records]
+    expected = partition([hash(r["cluster"]) for r in records], keys)
+    assert partition(cluster([r["text"] for r in records], published, SETTINGS), keys) == expected
+    rng = random.Random(7)
+    for _ in range(3):
+        order = list(range(len(records)))
+        rng.shuffle(order)
+        labels = cluster([records[i]["text"] for i in order], [published[i] for i in order], SETTINGS)
+        assert partition(labels, [keys[i] for i in order]) == expected
+        # The canonical record of a syndicated story is its original.
+        for position, i in enumerate(order):
+            if records[i]["original"] is False:
+                canonical = records[order[labels[position]]]
+                assert canonical["original"] is True
+
+
+def test_fingerprints_do_not_depend_on_batch(records: list[dict]) -> None:
+    texts = [r["text"] for r in records]
+    whole = fingerprint(texts, SETTINGS)
+    parts = [fingerprint(texts[i : i + 3], SETTINGS) for i in range(0, len(texts), 3)]
+    assert whole.exact == [h for p in parts for h in p.exact]
+    assert np.array_equal(whole.signatures, np.concatenate([p.signatures for p in parts]))
+    assert np.array_equal(whole.band_keys, np.concatenate([p.band_keys for p in parts]))
+
+
+def test_canonical_rule() -> None:
+    t0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    members = [
+        Member("late", t0 + timedelta(hours=1), 0, 900, "a"),
+        Member("undated", None, -1, 5000, "a"),
+        Member("early-short", t0, 5, 100, "b"),
+        Member("early-long", t0, 5, 200, "c"),
+    ]
+    assert choose_canonical(members) == "early-long"
+    assert choose_canonical([("x", t0, 2, 10, "b"), ("y", t0, 1, 10, "z")]) == "y"
+    assert choose_canonical([("x", None, 2, 10, "b"), ("y", None, 2, 10, "a")]) == "y"
+    # Naive datetimes count as UTC and compare with aware ones.
+    assert choose_canonical([("naive", datetime(2026, 3, 1, 11, 0), 9, 1, "z"), ("aware", t0, 0, 1, "a")]) == "naive"
+
+    class Row:
+        def __init__(self, id: str, ingested_at: datetime) -> None:
+            self.id, self.published_at, self.ingested_at, self.body_len, self.url = id, None, ingested_at, 1, id
+
+    assert choose_canonical([Row("b", t0), Row("a", t0 + timedelta(seconds=1))]) == "b"
+
+
+def test_union_find_over_arbitrary_ids() -> None:
+    uf = UnionFind(["a", ("b", 1), 3])
+    uf.union("a", 3)
+    uf.union(("b", 1), "new")
+    assert uf.find("a") == uf.find(3) != uf.find("new")
+    assert sorted(map(len, uf.groups())) == [2, 2] and len(uf) == 4
