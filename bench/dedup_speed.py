@@ -12,9 +12,10 @@ path, text -> clusters:
 - datasketch: word 5-gram sets, ``MinHash.bulk`` + ``MinHashLSH`` (same bands x rows)
   insertion session + one query per document + ``UnionFind`` over every match.
 
-Reports docs/s, peak memory during each path (RSS high-water mark of the process and
-its workers above the level before the path, sampled every 10 ms), and how many
-generated copies each path put with their source.
+Reports docs/s, peak memory during each path (high-water mark of the proportional
+set size of the process and its workers above the level before the path, sampled
+every 20 ms: the generated texts are not counted), and the share of generated copies
+each path put with their source (datasketch merges every LSH match unverified).
 
 Usage: ``.venv/bin/python bench/dedup_speed.py [--n 100000] [--workers 2] [--no-datasketch]``
 """
@@ -77,25 +78,27 @@ def generate(texts: Sequence[str], n: int, seed: int = 0) -> tuple[list[str], li
 
 
 class PeakMemory:
-    """RSS high-water mark of this process plus its children while active, minus the start level."""
+    """High-water mark of this process's and its workers' memory (PSS) while active,
+    minus the level at the start."""
 
     def __init__(self) -> None:
         self.peak = 0
         self._stop = threading.Event()
 
     @staticmethod
-    def _rss(pid: int) -> int:
+    def _pss(pid: int) -> int:
+        """Proportional set size: pages shared with forked workers are counted once."""
         try:
-            with open(f"/proc/{pid}/statm") as fh:
-                return int(fh.read().split()[1]) * _PAGE
-        except (FileNotFoundError, ProcessLookupError):
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:"))
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
             return 0
 
     def _total(self) -> int:
-        return self._rss(os.getpid()) + sum(self._rss(c.pid) for c in mp.active_children())
+        return self._pss(os.getpid()) + sum(self._pss(c.pid) for c in mp.active_children())
 
     def _watch(self) -> None:
-        while not self._stop.wait(0.01):
+        while not self._stop.wait(0.02):
             self.peak = max(self.peak, self._total() - self.start)
 
     def __enter__(self) -> PeakMemory:
@@ -123,16 +126,18 @@ def fingerprint_parallel(docs: list[str], settings: DedupSettings, workers: int)
     if workers <= 1:
         return fingerprint(docs, settings)
     _DOCS, _SETTINGS = docs, settings
-    step = max(1000, min(20000, -(-len(docs) // (4 * workers))))
+    n, step = len(docs), max(1000, min(20000, -(-len(docs) // (4 * workers))))
+    exact: list[str] = []
+    sigs = np.empty((n, settings.num_perm), dtype=np.uint32)
+    sizes = np.empty(n, dtype=np.int64)
+    keys = np.empty((n, settings.bands), dtype=np.int64)
+    slices = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
     with mp.get_context("fork").Pool(workers) as pool:
-        parts = pool.map(_fingerprint_slice, [(lo, min(lo + step, len(docs))) for lo in range(0, len(docs), step)])
+        for (lo, hi), part in zip(slices, pool.imap(_fingerprint_slice, slices)):
+            exact.extend(part.exact)
+            sigs[lo:hi], sizes[lo:hi], keys[lo:hi] = part.signatures, part.sizes, part.band_keys
     _DOCS = []
-    return Fingerprints(
-        [h for p in parts for h in p.exact],
-        np.concatenate([p.signatures for p in parts]),
-        np.concatenate([p.sizes for p in parts]),
-        np.concatenate([p.band_keys for p in parts]),
-    )
+    return Fingerprints(exact, sigs, sizes, keys)
 
 
 def components(n: int, a: Sequence[int], b: Sequence[int]) -> list[int]:

@@ -12,11 +12,13 @@ import duckdb
 from newswash.errors import NewswashError
 from newswash.records import Failure
 
-SCHEMA_VERSION = 1
+MIGRATIONS = resources.files("newswash.warehouse").joinpath("migrations")
 
 
-def _schema_sql() -> str:
-    return resources.files("newswash.warehouse").joinpath("schema.sql").read_text("utf-8")
+def migrations() -> list[tuple[int, str]]:
+    """(version, SQL) of each file `migrations/NNN_name.sql`, in order."""
+    files = [f for f in MIGRATIONS.iterdir() if f.name.endswith(".sql")]
+    return sorted((int(f.name.split("_", 1)[0]), f.read_text("utf-8")) for f in files)
 
 
 @contextmanager
@@ -44,11 +46,20 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("BEGIN")
-    con.execute(_schema_sql())
-    if con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 0:
-        con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
-    con.execute("COMMIT")
+    """Apply, each in its own transaction, the migrations newer than the warehouse's version."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    for version, sql in migrations():
+        if version <= current:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version VALUES (?)", [version])
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise NewswashError(f"cannot upgrade warehouse to schema {version}: {_first_line(exc)}") from None
 
 
 def start_run(con: duckdb.DuckDBPyConnection, inputs: list[str]) -> int:

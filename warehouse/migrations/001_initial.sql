@@ -1,8 +1,7 @@
--- newswash warehouse schema, version 1. Every statement is idempotent.
+-- Migration 001: the initial schema.
 CREATE SEQUENCE IF NOT EXISTS run_ids START 1;
 CREATE SEQUENCE IF NOT EXISTS article_ids START 1;
 
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 
 CREATE TABLE IF NOT EXISTS runs (
     run_id           BIGINT PRIMARY KEY,
