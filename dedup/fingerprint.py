@@ -33,20 +33,29 @@ class Fingerprints:
     band_keys: np.ndarray
 
 
-def _chunk_signatures(texts: Sequence[str], settings: DedupSettings) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _fingerprint_chunk(texts: Sequence[str], settings: DedupSettings) -> Fingerprints:
     batch = clean([prepare(t) for t in texts])
-    exact = [hashlib.blake2b(token_text(batch.text(i)), digest_size=16).hexdigest() for i in range(len(texts))]
+    exact = [
+        hashlib.blake2b(token_text(batch.text(i)), digest_size=16).hexdigest()
+        for i in range(len(texts))
+    ]
     hashes, offsets = shingle_hashes(batch, settings.shingle_size, settings.char_shingle_size)
-    return exact, signatures(hashes, offsets, settings.num_perm, settings.seed), np.diff(offsets)
+    sigs = signatures(hashes, offsets, settings.num_perm, settings.seed)
+    return Fingerprints(exact, sigs, np.diff(offsets), band_keys(sigs, settings.bands, settings.rows))
 
 
 def fingerprint(texts: Sequence[str], settings: DedupSettings) -> Fingerprints:
     """Fingerprints of ``texts``; each row depends on its own text only."""
-    exact: list[str] = []
-    sigs = np.empty((len(texts), settings.num_perm), dtype=np.uint32)
-    sizes = np.empty(len(texts), dtype=np.int64)
-    for lo in range(0, len(texts), _CHUNK):
-        hi = min(lo + _CHUNK, len(texts))
-        chunk_exact, sigs[lo:hi], sizes[lo:hi] = _chunk_signatures(texts[lo:hi], settings)
-        exact.extend(chunk_exact)
-    return Fingerprints(exact, sigs, sizes, band_keys(sigs, settings.bands, settings.rows))
+    n = len(texts)
+    out = Fingerprints(
+        [],
+        np.empty((n, settings.num_perm), dtype=np.uint32),
+        np.empty(n, dtype=np.int64),
+        np.empty((n, settings.bands), dtype=np.int64),
+    )
+    for lo in range(0, n, _CHUNK):
+        hi = min(lo + _CHUNK, n)
+        part = _fingerprint_chunk(texts[lo:hi], settings)
+        out.exact.extend(part.exact)
+        out.signatures[lo:hi], out.sizes[lo:hi], out.band_keys[lo:hi] = part.signatures, part.sizes, part.band_keys
+    return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import duckdb
@@ -41,31 +41,29 @@ def load_batch(
     return counts
 
 
+def _article_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Fields of Article that the articles table stores (a migration adding a column is enough)."""
+    stored = {row[0] for row in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'articles' AND database_name = current_database()"
+    ).fetchall()}
+    return [f.name for f in fields(Article) if f.name in stored]
+
+
 def _insert_articles(
     con: duckdb.DuckDBPyConnection, run_id: int, articles: list[Article], fps: Fingerprints
 ) -> list[int]:
     n = len(articles)
     ids = [row[0] for row in con.execute("SELECT nextval('article_ids') FROM range(?)", [n]).fetchall()]
     now = datetime.utcnow().replace(microsecond=0)
+    columns = _article_columns(con)
     article_rows = pa.table(
         {
+            **{name: [getattr(a, name) for a in articles] for name in columns},
             "id": ids,
-            "url": [a.url for a in articles],
-            "source": [a.source for a in articles],
-            "path": [a.path for a in articles],
-            "title": [a.title for a in articles],
-            "author": [a.author for a in articles],
-            "published_at": pa.array([a.published_at for a in articles], pa.timestamp("us")),
-            "updated_at": pa.array([a.updated_at for a in articles], pa.timestamp("us")),
-            "language": [a.language for a in articles],
-            "site_name": [a.site_name for a in articles],
-            "canonical_url": [a.canonical_url for a in articles],
-            "attribution": [a.attribution for a in articles],
-            "body": [a.body for a in articles],
             "cluster_id": ids,
             "is_canonical": [True] * n,
             "run_id": [run_id] * n,
-            "ingested_at": pa.array([now] * n, pa.timestamp("us")),
+            "ingested_at": [now] * n,
         }
     )
     con.register("article_rows", article_rows)
