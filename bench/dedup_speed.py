@@ -1,14 +1,14 @@
 """Dedup throughput: newswash's numpy path vs datasketch's batch path, same docs, same process.
 
 Generates ``--n`` documents from the newsweb-dev texts (../shared/eval/newsweb-dev):
-about 70% new stories, each made of paragraphs drawn from random records, shuffled,
-with 15% of words substituted (so they share little with each other), and 30% light
+about 70% new stories, each made of 3-12 paragraphs drawn from random records, with
+30% of words substituted (so that they share little with each other), and 30% light
 copies of an earlier generated document (2% words substituted, a paragraph dropped
-or the order of two swapped, or cut to its first paragraphs). Then times, for each
-path, text -> clusters:
+or the order of two swapped, or cut to its first paragraphs plus a "read the full
+story" line). Then times, for each path, text -> clusters:
 
-- newswash: ``fingerprint`` (in ``--workers`` processes) + band-key grouping with
-  numpy sorts (``candidate_pairs``) + ``verify_pairs`` + ``UnionFind``;
+- newswash: ``fingerprint`` (in ``--workers`` processes) + ``duplicate_pairs`` (exact
+  hash groups, band-key grouping with numpy sorts, ``verify_pairs``) + ``UnionFind``;
 - datasketch: word 5-gram sets, ``MinHash.bulk`` + ``MinHashLSH`` (same bands x rows)
   insertion session + one query per document + ``UnionFind`` over every match.
 
@@ -37,12 +37,11 @@ from pathlib import Path
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from newswash.dedup import DedupSettings, Fingerprints, UnionFind, candidate_pairs, fingerprint, verify_pairs
-from newswash.dedup.memory import exact_order
+from newswash.dedup import DedupSettings, Fingerprints, UnionFind, duplicate_pairs, fingerprint
 
 DEFAULT_EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "newsweb-dev"
 _WORD = re.compile(r"\w+")
-_PAGE = os.sysconf("SC_PAGE_SIZE")
+_OUTLETS = ("The Dispatch", "Valley News", "Metro Wire", "Capitol Post", "Daily Herald", "Coastal Times")
 
 
 def generate(texts: Sequence[str], n: int, seed: int = 0) -> tuple[list[str], list[int]]:
@@ -52,7 +51,8 @@ def generate(texts: Sequence[str], n: int, seed: int = 0) -> tuple[list[str], li
     vocabulary = sorted({w for p in paragraphs for w in p.split()})
 
     def substitute(paragraph: str, rate: float) -> str:
-        return " ".join(rng.choice(vocabulary) if rng.random() < rate else w for w in paragraph.split())
+        words = paragraph.split()
+        return " ".join(rng.choice(vocabulary) if rng.random() < rate else w for w in words)
 
     docs: list[str] = []
     source: list[int] = []
@@ -67,12 +67,13 @@ def generate(texts: Sequence[str], n: int, seed: int = 0) -> tuple[list[str], li
                 a = rng.randrange(len(paras) - 1)
                 paras[a], paras[a + 1] = paras[a + 1], paras[a]
             elif len(paras) > 3:
-                paras = paras[: max(2, int(len(paras) * rng.uniform(0.6, 0.8)))] + ["Read more at the source."]
+                keep = max(2, int(len(paras) * rng.uniform(0.6, 0.8)))
+                paras = paras[:keep] + [f"Read the full story at {rng.choice(_OUTLETS)}."]
             docs.append("\n\n".join(paras))
             source.append(source[j])
         else:
             picked = rng.sample(paragraphs, rng.randint(3, 12))
-            docs.append("\n\n".join(substitute(p, 0.15) for p in picked))
+            docs.append("\n\n".join(substitute(p, 0.3) for p in picked))
             source.append(i)
     return docs, source
 
@@ -148,35 +149,30 @@ def components(n: int, a: Sequence[int], b: Sequence[int]) -> list[int]:
     return [uf.find(i) for i in range(n)]
 
 
-def newswash_path(docs: list[str], settings: DedupSettings, workers: int, timings: dict[str, float]) -> list[int]:
+def newswash_path(
+    docs: list[str], settings: DedupSettings, workers: int, timings: dict[str, float]
+) -> list[int]:
     t = time.perf_counter()
     fp = fingerprint_parallel(docs, settings, workers)
     timings["fingerprint"] = time.perf_counter() - t
     t = time.perf_counter()
-    first: dict[str, int] = {}
-    rep_of = np.fromiter((first.setdefault(h, i) for i, h in enumerate(fp.exact)), dtype=np.int64, count=len(docs))
-    reps = np.flatnonzero((rep_of == np.arange(len(docs))) & (fp.sizes > 0))
-    a, b = candidate_pairs(fp.band_keys[reps], exact_order([fp.exact[i] for i in reps]), settings.bucket_window)
-    a, b = reps[a], reps[b]
-    timings["candidates"] = time.perf_counter() - t
+    a, b = duplicate_pairs(fp, settings)
+    timings["exact + LSH candidates + verify"] = time.perf_counter() - t
     t = time.perf_counter()
-    kinds, _ = verify_pairs(fp.signatures[a], fp.sizes[a], fp.signatures[b], fp.sizes[b], settings)
-    ok = kinds != None  # noqa: E711 - elementwise on an object array
-    timings["verify"] = time.perf_counter() - t
-    timings["candidate pairs"] = len(a)
-    t = time.perf_counter()
-    exact = np.flatnonzero(rep_of != np.arange(len(docs)))
-    labels = components(len(docs), np.concatenate([a[ok], exact]).tolist(), np.concatenate([b[ok], rep_of[exact]]).tolist())
+    labels = components(len(docs), a.tolist(), b.tolist())
     timings["union-find"] = time.perf_counter() - t
     return labels
 
 
-def datasketch_path(docs: list[str], settings: DedupSettings, timings: dict[str, float]) -> list[int]:
+def datasketch_path(
+    docs: list[str], settings: DedupSettings, timings: dict[str, float]
+) -> list[int]:
     t = time.perf_counter()
     sets = []
     for d in docs:
         words = _WORD.findall(d.lower())
-        sets.append({" ".join(words[i : i + settings.shingle_size]).encode() for i in range(max(1, len(words) - settings.shingle_size + 1))})
+        n = settings.shingle_size
+        sets.append({" ".join(words[i : i + n]).encode() for i in range(max(1, len(words) - n + 1))})
     timings["shingles"] = time.perf_counter() - t
     t = time.perf_counter()
     minhashes = MinHash.bulk(sets, num_perm=settings.num_perm, seed=settings.seed)
@@ -199,22 +195,28 @@ def copies_found(labels: Sequence[int], source: Sequence[int]) -> float:
     return sum(labels[i] == labels[source[i]] for i in copies) / max(1, len(copies))
 
 
-def measure(name: str, run: Callable[[dict[str, float]], list[int]], n: int, source: Sequence[int]) -> float:
+def measure(
+    name: str, run: Callable[[dict[str, float]], list[int]], n: int, source: Sequence[int]
+) -> float:
     timings: dict[str, float] = {}
     with PeakMemory() as memory:
         start = time.perf_counter()
         labels = run(timings)
         seconds = time.perf_counter() - start
-    steps = ", ".join(f"{k} {v:.1f}s" if isinstance(v, float) else f"{k} {v:,}" for k, v in timings.items())
-    print(f"{name:11} {n / seconds:9,.0f} docs/s  {seconds:7.1f} s  peak +{memory.peak / 2**20:6,.0f} MiB  "
-          f"copies joined {copies_found(labels, source):.3f}  ({steps})")
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
+    print(
+        f"{name:11} {n / seconds:9,.0f} docs/s  {seconds:7.1f} s  peak +{memory.peak / 2**20:6,.0f} MiB"
+        f"  copies joined {copies_found(labels, source):.3f}  ({steps})"
+    )
     return n / seconds
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="documents to generate")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="fingerprint processes")
+    parser.add_argument(
+        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="fingerprint processes"
+    )
     parser.add_argument("--no-datasketch", action="store_true", help="time newswash only")
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="newsweb-dev folder")
     parser.add_argument("--config", type=Path, default=None, help="dedup TOML (default: bundled)")
@@ -223,12 +225,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: no newsweb-dev set at {args.eval}")
         return 0
     settings = DedupSettings.from_toml(args.config)
-    texts = [json.loads(line)["text"] for line in (args.eval / "records.jsonl").read_text("utf-8").splitlines()]
+    lines = (args.eval / "records.jsonl").read_text("utf-8").splitlines()
+    texts = [json.loads(line)["text"] for line in lines]
     t = time.perf_counter()
     docs, source = generate(texts, args.n)
-    print(f"{args.n:,} docs generated in {time.perf_counter() - t:.0f} s ({sum(map(len, docs)) / 2**20:,.0f} MiB of text); "
-          f"{settings.num_perm} perms, {settings.bands} bands x {settings.rows} rows, {args.workers} workers")
-    ours = measure("newswash", lambda tm: newswash_path(docs, settings, args.workers, tm), args.n, source)
+    print(
+        f"{args.n:,} docs generated in {time.perf_counter() - t:.0f} s"
+        f" ({sum(map(len, docs)) / 2**20:,.0f} MiB of text); {settings.num_perm} perms,"
+        f" {settings.bands} bands x {settings.rows} rows, {args.workers} workers"
+    )
+    ours = measure(
+        "newswash", lambda tm: newswash_path(docs, settings, args.workers, tm), args.n, source
+    )
     if not args.no_datasketch:
         theirs = measure("datasketch", lambda tm: datasketch_path(docs, settings, tm), args.n, source)
         print(f"speed-up: {ours / theirs:.1f}x")

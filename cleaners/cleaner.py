@@ -5,14 +5,19 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
+import re
 from typing import Any, Mapping
 
 from newswash.records import Article, Removal
 
+from .boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, remove_site_boilerplate
 from .extract import LEAD_HEADING
 from .rules import Rule, load_rules
 from .structure import Structure
 from .text import clean_inline, to_body, to_lines
+
+
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|&|\band\b)\s*")
 
 
 def default_config() -> dict[str, Any]:
@@ -35,6 +40,7 @@ def read_config(path: str | Path) -> dict[str, Any]:
     return {
         "settings": {**base.get("settings", {}), **user.get("settings", {})},
         "structure": {**base.get("structure", {}), **user.get("structure", {})},
+        "boilerplate": {**base.get("boilerplate", {}), **user.get("boilerplate", {})},
         "rules": list(by_name.values()),
     }
 
@@ -44,11 +50,12 @@ class Cleaner:
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         config = default_config() if config is None else config
-        unknown = set(config) - {"settings", "structure", "rules"}
+        unknown = set(config) - {"settings", "structure", "rules", "boilerplate"}
         if unknown:
             raise ValueError(f"unknown cleaning config tables: {sorted(unknown)}")
         self.rules: list[Rule] = load_rules(config)
         self.structure = Structure.from_mapping(config.get("structure", {}))
+        self.boilerplate = BoilerplateSettings.from_mapping(config.get("boilerplate", {}))
 
     @classmethod
     def from_toml(cls, path: str | Path | None = None) -> Cleaner:
@@ -58,14 +65,27 @@ class Cleaner:
     @property
     def rule_names(self) -> list[str]:
         """Names that can appear in ``Removal.rule``: the extraction step, enabled config
-        rules and the structure steps."""
-        return [LEAD_HEADING] + [r.name for r in self.rules if r.enabled] + self.structure.step_names
+        rules, the structure steps and learned site boilerplate."""
+        return (
+            [LEAD_HEADING]
+            + [r.name for r in self.rules if r.enabled]
+            + self.structure.step_names
+            + [SITE_BOILERPLATE] * self.boilerplate.enabled
+        )
+
+    def remove_boilerplate(self, articles: list[Article], stored: LineCounts | None = None) -> LineCounts:
+        """The batch step after cleaning each article: learned site boilerplate out of the
+        bodies (see ``cleaners.boilerplate``); ``stored`` are the warehouse's counts."""
+        return remove_site_boilerplate(articles, stored, self.boilerplate)
 
     def __call__(self, article: Article) -> Article:
         article.title = clean_inline(article.title)
         article.author = clean_inline(article.author)
         lines = self.structure.apply(article, self._apply_rules(article, to_lines(article.body)))
         article.body = to_body(lines)
+        article.authors = [a for a in (clean_inline(x) for x in article.authors) if a]
+        if article.author and not article.authors:
+            article.authors = [a for a in (clean_inline(x) for x in _AUTHOR_SPLIT.split(article.author)) if a]
         if not article.body and article.error is None:
             article.error = "empty body after cleaning"
         return article
@@ -82,6 +102,8 @@ class Cleaner:
                 article.author = clean_inline(match.group("author"))
             elif rule.action == "attribution":
                 article.attribution = f"{article.attribution}; {line}" if article.attribution else line
+            elif rule.action == "paywall":
+                article.paywalled = True
         return kept
 
     def _first_match(self, line: str, index: int, total: int) -> tuple[Rule | None, Any]:
@@ -90,3 +112,13 @@ class Cleaner:
             if match:
                 return rule, match
         return None, None
+
+
+def rule_hits(articles: list[Article]) -> dict[str, int]:
+    """How many lines each rule removed in a batch (``Removal.rule`` -> count), most hits
+    first; for the run log and a per-run table."""
+    counts: dict[str, int] = {}
+    for article in articles:
+        for removal in article.removals:
+            counts[removal.rule] = counts.get(removal.rule, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping
 
 Where = Literal["any", "head", "tail"]
-Action = Literal["remove", "author", "attribution"]
+Action = Literal["remove", "author", "attribution", "paywall"]
 
 _KEYS = {"name", "exact", "regex", "where", "lines", "max_length", "enabled", "action", "case_sensitive"}
 
@@ -35,7 +35,8 @@ class Rule:
     ``where`` limits it to the first or last ``lines`` non-blank lines; a line longer
     than ``max_length`` characters is never matched, so a rule cannot eat a paragraph.
     ``action`` says what happens besides removal: ``author`` stores the regex group
-    ``author``, ``attribution`` stores the line as the article's attribution.
+    ``author``, ``attribution`` stores the line as the article's attribution, ``paywall``
+    marks the article ``paywalled`` (a "subscribe to continue reading" prompt).
     """
 
     name: str
@@ -71,8 +72,8 @@ class Rule:
         if where not in ("any", "head", "tail"):
             raise ValueError(f"rule {name!r}: where must be any, head or tail")
         action = data.get("action", "remove")
-        if action not in ("remove", "author", "attribution"):
-            raise ValueError(f"rule {name!r}: action must be remove, author or attribution")
+        if action not in ("remove", "author", "attribution", "paywall"):
+            raise ValueError(f"rule {name!r}: action must be remove, author, attribution or paywall")
         pattern = _compile(data, bool(data.get("case_sensitive", False)))
         if action == "author" and "author" not in pattern.groupindex:
             raise ValueError(f"rule {name!r}: an author rule needs a regex group (?P<author>...)")

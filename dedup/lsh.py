@@ -19,7 +19,9 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return key.view(np.int64)
 
 
-def candidate_pairs(keys: np.ndarray, order: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+def candidate_pairs(
+    keys: np.ndarray, order: np.ndarray, window: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Unique pairs ``(i, j)``, ``i < j``, of rows sharing a band key.
 
     Within a bucket, rows sorted by ``order`` (a content-derived int64, so the result
@@ -30,22 +32,30 @@ def candidate_pairs(keys: np.ndarray, order: np.ndarray, window: int) -> tuple[n
     found: list[np.ndarray] = []
     for band in range(keys.shape[1]):
         column = keys[:, band]
-        sorted_rows = np.lexsort((order, column))
+        sorted_rows = np.argsort(column)
         k = column[sorted_rows]
-        shared = np.flatnonzero((k[1:] == k[:-1]))
+        shared = np.flatnonzero(k[1:] == k[:-1])
         if len(shared) == 0:
             continue
-        # Only rows in buckets of two or more take part in the neighbour passes.
-        members = np.union1d(shared, shared + 1)
-        rows, k = sorted_rows[members], k[members]
-        for d in range(1, min(window, len(rows) - 1) + 1):
-            same = np.flatnonzero(k[d:] == k[:-d])
-            if len(same) == 0:
+        # Only rows in buckets of two or more take part in the neighbour passes,
+        # ordered by content inside their bucket.
+        in_bucket = np.zeros(n, dtype=bool)
+        in_bucket[shared] = in_bucket[shared + 1] = True
+        rows = sorted_rows[in_bucket]
+        rows = rows[np.lexsort((order[rows], column[rows]))]
+        k = column[rows]
+        # Positions whose bucket reaches d rows further: shrinks with every pass.
+        active = np.arange(len(rows))
+        for d in range(1, window + 1):
+            active = active[active + d < len(rows)]
+            active = active[k[active + d] == k[active]]
+            if len(active) == 0:
                 break
-            a, b = rows[same], rows[same + d]
+            a, b = rows[active], rows[active + d]
             found.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
     if not found:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    flat = np.unique(np.concatenate(found))
+    flat = np.sort(np.concatenate(found))
+    flat = flat[np.append(True, flat[1:] != flat[:-1])]
     return flat // n, flat % n

@@ -19,29 +19,27 @@ def exact_order(exact: Sequence[str]) -> np.ndarray:
     return np.array([int(h[:16], 16) for h in exact], dtype=np.uint64).view(np.int64)
 
 
-def duplicate_pairs(fp: Fingerprints, settings: DedupSettings) -> tuple[np.ndarray, np.ndarray]:
-    """Row pairs ``(a, b)`` to union: exact duplicates (each to the first row with its
-    hash) and verified near/contained pairs among one representative per exact hash."""
+def exact_groups(fp: Fingerprints) -> np.ndarray:
+    """For each row, the first row with the same exact hash (itself if none before)."""
     first: dict[str, int] = {}
-    exact_a, exact_b, reps = [], [], []
-    for i, h in enumerate(fp.exact):
-        if fp.sizes[i] == 0:
-            continue
-        j = first.setdefault(h, i)
-        if j == i:
-            reps.append(i)
-        else:
-            exact_a.append(j)
-            exact_b.append(i)
-    rep = np.array(reps, dtype=np.int64)
-    a, b = candidate_pairs(fp.band_keys[rep], exact_order([fp.exact[i] for i in rep]), settings.bucket_window)
-    a, b = rep[a], rep[b]
+    return np.fromiter(
+        (first.setdefault(h, i) for i, h in enumerate(fp.exact)), dtype=np.int64, count=len(fp.exact)
+    )
+
+
+def duplicate_pairs(fp: Fingerprints, settings: DedupSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs ``(a, b)`` to union: exact duplicates (each row to the first with its
+    hash) and verified near/contained pairs among one representative per exact hash.
+    Rows without shingles (empty texts) take part in neither."""
+    rep_of = exact_groups(fp)
+    rows = np.arange(len(rep_of))
+    copies = np.flatnonzero((rep_of != rows) & (fp.sizes > 0))
+    reps = np.flatnonzero((rep_of == rows) & (fp.sizes > 0))
+    a, b = candidate_pairs(fp.band_keys[reps], exact_order([fp.exact[i] for i in reps]), settings.bucket_window)
+    a, b = reps[a], reps[b]
     kinds, _ = verify_pairs(fp.signatures[a], fp.sizes[a], fp.signatures[b], fp.sizes[b], settings)
     ok = kinds != None  # noqa: E711 - elementwise on an object array
-    return (
-        np.concatenate([np.array(exact_a, dtype=np.int64), a[ok]]),
-        np.concatenate([np.array(exact_b, dtype=np.int64), b[ok]]),
-    )
+    return np.concatenate([rep_of[copies], a[ok]]), np.concatenate([copies, b[ok]])
 
 
 def cluster(

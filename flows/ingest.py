@@ -9,15 +9,18 @@ from pathlib import Path
 
 import duckdb
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from newswash.cleaners import Cleaner
 from newswash.dedup import DedupSettings
 from newswash.pipeline import Processed, process
 from newswash.records import Article, Failure
-from newswash.settings import FetchSettings, Settings, load_settings
-from newswash.sources import fetch_pages, is_url, read_locations
+from newswash.settings import Settings, load_settings
+from newswash.sources import read_locations
+from newswash.sources.crawl import Crawl
 from newswash.warehouse.load import load_batch
+from newswash.warehouse.report import markdown_report
 from newswash.warehouse.store import finish_run, known_urls, open_warehouse, record_failures, start_run
 
 
@@ -37,11 +40,18 @@ def _unseen(articles: list[Article], known: set[str]) -> list[Article]:
 
 
 @task(cache_policy=NONE)
-def fetch_task(articles: list[Article], settings: FetchSettings) -> list[Article | Failure]:
-    """Fetch the pages of URL inputs; other articles pass through."""
-    pending = [a.url for a in articles if not a.content and is_url(a.url)]
-    fetched = iter(fetch_pages(pending, settings))
-    return [next(fetched) if not a.content and is_url(a.url) else a for a in articles]
+def fetch_task(crawl: Crawl, articles: list[Article]) -> list[Article | Failure]:
+    """Fetch the pages of a batch (politely, concurrently, skipping recent ones); other articles pass through."""
+    return crawl.fetch_pages(articles)
+
+
+def _warc_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """`<warehouse>-warc/` next to the DuckDB file: where raw responses are archived."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if not row or not row[0]:
+        return None
+    db = Path(row[0])
+    return db.with_name(f"{db.stem}-warc")
 
 
 @task(cache_policy=NONE)
@@ -64,14 +74,15 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
     dedup = DedupSettings.from_toml(settings.dedup_settings)
     counts: Counter = Counter()
     seen: set[str] = set()
-    for batch in _batches(read_locations(locations), settings.batch_size):
+    crawl = Crawl(con, run_id, settings.fetch, settings.sources, _warc_dir(con))
+    for batch in _batches(read_locations(locations, crawl), settings.batch_size):
         failures = [item for item in batch if isinstance(item, Failure)]
         articles = [item for item in batch if isinstance(item, Article)]
         counts["read"] += len(batch)
         fresh = _unseen(articles, known_urls(con, [a.url for a in articles]) | seen)
         seen.update(a.url for a in fresh)
         counts["skipped"] += len(articles) - len(fresh)
-        fetched = fetch_task(fresh, settings.fetch)
+        fetched = fetch_task(crawl, fresh)
         failures += [item for item in fetched if isinstance(item, Failure)]
         processed = process_task([item for item in fetched if isinstance(item, Article)], cleaner, dedup)
         failures += processed.failures
@@ -80,6 +91,8 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
         record_failures(con, run_id, failures)
         counts["failed"] += len(failures)
         logger.info("batch loaded: %s", dict(counts))
+    crawl.close()
+    counts.update({k: crawl.counts[k] for k in ("fetched", "unchanged", "skipped")})
     return counts
 
 
@@ -98,4 +111,5 @@ def ingest_flow(locations: list[str], db_path: str | None = None, config_path: s
             finish_run(con, run_id, "failed", {})
             raise
         finish_run(con, run_id, "completed", dict(counts))
+        create_markdown_artifact(key="newswash-run-report", markdown=markdown_report(con, run_id))
     return {"run_id": run_id, **counts}

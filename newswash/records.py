@@ -37,6 +37,9 @@ class Article:
     site_name: str | None = None
     canonical_url: str | None = None
     attribution: str | None = None
+    authors: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    paywalled: bool = False
     body: str = ""
     removals: list[Removal] = field(default_factory=list)
     error: str | None = None

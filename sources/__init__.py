@@ -1,4 +1,4 @@
-"""Where articles come from: local files and folders, and http(s) pages."""
+"""Where articles come from: files, folders, WARC files, URL lists, and feeds, sitemaps, homepages and pages over http(s)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,50 @@ from pathlib import Path
 
 from newswash.errors import NewswashError
 from newswash.records import Article, Failure
-from newswash.sources.files import iter_files, read_file
-from newswash.sources.http import fetch_pages, is_url
+from newswash.settings import Source
+from newswash.sources.files import iter_files, read_file, read_url_list
+from newswash.sources.urls import is_url, normalize
 
-__all__ = ["check_locations", "fetch_pages", "is_url", "read_locations"]
+__all__ = ["check_locations", "is_url", "read_locations"]
 
 
-def check_locations(locations: Iterable[str]) -> None:
-    """Refuse, before any work starts, a location that is neither a URL nor an existing path."""
+def check_locations(locations: Iterable[str], sources: Iterable[Source] = ()) -> None:
+    """Refuse, before any work starts, a location that is neither a URL, a path nor a source's name."""
+    names = {s.name for s in sources}
     for location in locations:
-        if not is_url(location) and not Path(location).exists():
+        if not is_url(location) and location not in names and not Path(location).exists():
             raise NewswashError(f"no such file or folder: {location}")
 
 
-def read_locations(locations: Iterable[str]) -> Iterator[Article | Failure]:
-    """Articles from files, folders and URLs; a URL comes as an Article still to fetch."""
+def read_locations(locations: Iterable[str], crawl: "Crawl | None" = None) -> Iterator[Article | Failure]:
+    """Articles from files, folders and URLs.
+
+    With a `crawl`, URL locations (feeds, sitemaps, homepages, pages; named sources too) are fetched
+    and expanded first; pages still to fetch come as stub Articles (URL only). Without one, a URL
+    comes as a stub itself.
+    """
+    from newswash.sources.crawl import Location
+
+    targets = []
     for location in locations:
+        source = crawl.source_for(location) if crawl else None
+        targets.append((source.location if source else location, source))
+    if crawl is not None:
+        remote = [Location(normalize(loc) or loc, s.kind if s else "auto", s)
+                  for loc, s in targets if is_url(loc)]
+        yield from crawl.discover(remote)
+    for location, source in targets:
         if is_url(location):
-            yield Article(url=location, content_type="html")
+            if crawl is None:
+                yield Article(url=location, content_type="html")
             continue
         for path in iter_files(Path(location)):
-            yield from read_file(path)
+            items = read_url_list(path) if source and source.kind == "urls" else read_file(path)
+            for item in items:
+                if crawl is not None and source is not None and isinstance(item, Article) and not item.content:
+                    crawl.adopt(item, source)
+                yield item
+
+
+if False:  # pragma: no cover - for type checkers only
+    from newswash.sources.crawl import Crawl

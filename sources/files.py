@@ -1,4 +1,4 @@
-"""Readers for local inputs: .html/.htm pages, .txt dumps and .jsonl records."""
+"""Readers for local inputs: .html/.htm pages, .txt dumps, .jsonl records, WARC files and .urls lists."""
 
 from __future__ import annotations
 
@@ -8,22 +8,52 @@ from pathlib import Path
 
 from newswash.dates import parse_timestamp
 from newswash.records import Article, Failure
+from newswash.sources.urls import normalize
+from newswash.sources.warc import is_warc, read_warc
 
 HTML_SUFFIXES = {".html", ".htm"}
-READABLE_SUFFIXES = HTML_SUFFIXES | {".txt", ".jsonl"}
+READABLE_SUFFIXES = HTML_SUFFIXES | {".txt", ".jsonl", ".urls"}
+
+
+def _readable(path: Path) -> bool:
+    return path.suffix.lower() in READABLE_SUFFIXES or is_warc(path)
 
 
 def iter_files(root: Path) -> Iterator[Path]:
     """The readable files under a folder, in a stable (sorted) order; a file as itself."""
     if root.is_dir():
-        yield from sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES)
+        yield from sorted(p for p in root.rglob("*") if p.is_file() and _readable(p))
     else:
         yield root
+
+
+def read_url_list(path: Path, source: str | None = None) -> Iterator[Article | Failure]:
+    """Page URLs from a text file, one a line (`#` starts a comment), as stub Articles to fetch."""
+    try:
+        lines = path.read_text("utf-8", errors="replace").splitlines()
+    except OSError as exc:
+        yield Failure(str(path), "read", f"cannot read file: {exc.strerror or exc}")
+        return
+    for lineno, line in enumerate(lines, start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        url = normalize(line)
+        if url is None:
+            yield Failure(f"{path}:{lineno}", "read", f"line {lineno}: not an http(s) URL: {line[:200]}")
+            continue
+        yield Article(url=url, source=source or path.stem, content_type="html")
 
 
 def read_file(path: Path) -> Iterator[Article | Failure]:
     """Articles from one local file, or a Failure saying why a file or line was refused."""
     suffix = path.suffix.lower()
+    if is_warc(path):
+        yield from read_warc(path)
+        return
+    if suffix == ".urls":
+        yield from read_url_list(path)
+        return
     if suffix not in READABLE_SUFFIXES:
         yield Failure(str(path), "read", f"unsupported file type {suffix or '(none)'!r}")
         return

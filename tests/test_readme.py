@@ -19,10 +19,32 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_readme_sql_examples_run_as_written(cli: Cli) -> None:
     assert cli("ingest", str(FIXTURES / "syndicated"), str(FIXTURES / "cleaners" / "seeds"))[0] == 0
     examples = re.findall(r"```sql\n(.*?)```", README, flags=re.S)
-    assert len(examples) >= 4
+    assert len(examples) >= 8
     results = [cli.sql(query) for query in examples]
     copies, who, rules, runs = results[:4]
     assert copies and all(row["copies"] >= 1 for row in copies)
     assert who and {row["kind"] for row in who} <= {"exact", "near", "contained"}
     assert any(row["rule"] for row in rules)
     assert runs[0]["status"] == "completed" and runs[0]["new"] > 0
+
+    # The dedup-view recipes, found by their first comment line, and their answers on the fixtures.
+    recipe = {query.splitlines()[0]: rows for query, rows in zip(examples, results)}
+    syndicated = recipe["-- Which stories were syndicated: each copy, who published it, and how long after the original."]
+    assert len(syndicated) == 13
+    japan = [r for r in syndicated if r["original_title"] == "Japan Industrial Production Rises In February"]
+    assert [(r["republisher"], r["delay_hours"]) for r in japan] == [
+        ("capitolpost.example", 17.5), ("coastaltimes.example", 20.23),
+        ("dailyherald.example", 28.28), ("metrowire.example", 35.85),
+    ]
+    first = {r["source"]: r for r in recipe["-- Who publishes first, and who copies: each source with syndicated stories."]}
+    assert first["metrowire.example"] == {"source": "metrowire.example", "articles": 4, "duplicate_share": 0.75,
+                                          "first_published": 1, "first_share": 0.25, "median_delay_hours": 35.85}
+    assert first["dailyherald.example"]["duplicate_share"] == 1.0 and first["dailyherald.example"]["first_share"] == 0
+    assert "thedispatch.example" not in first and "seeds" not in first
+    pairs = recipe["-- Who copies whom: pairs of publishers, how often, and the median delay."]
+    assert {"original_source": "metrowire.example", "republisher": "coastaltimes.example",
+            "stories": 1, "median_delay_hours": 3.93} in pairs
+    assert sum(r["stories"] for r in pairs) == 13
+    days = {r["day"]: r for r in recipe["-- How much of each day's feed was duplicate."]}
+    assert days["2026-03-21"] == {"day": "2026-03-21", "articles": 5, "new_stories": 1, "duplicates": 4,
+                                  "duplicate_share": 0.8}

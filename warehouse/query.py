@@ -16,7 +16,7 @@ from rich.table import Table
 from newswash.errors import NewswashError
 from newswash.warehouse.store import open_warehouse
 
-FORMATS = ("table", "csv", "json")
+FORMATS = ("table", "csv", "json", "markdown")
 
 
 def run_query(db_path: Path, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -39,8 +39,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _markdown_cell(value: Any) -> str:
+    text = "" if value is None else str(_plain(value))
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
+    """A GitHub-flavoured markdown table."""
+    lines = ["| " + " | ".join(_markdown_cell(c) for c in columns) + " |", "|" + " --- |" * len(columns)]
+    lines += ["| " + " | ".join(_markdown_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def format_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
-    """Rows as a table, CSV, or a JSON array of objects."""
+    """Rows as a table, CSV, a JSON array of objects, or a markdown table."""
+    if fmt == "markdown":
+        return markdown_table(columns, rows)
     if fmt == "json":
         return json.dumps([{c: _plain(v) for c, v in zip(columns, row)} for row in rows],
                           ensure_ascii=False, indent=2, default=str)

@@ -2,64 +2,118 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from newswash.errors import NewswashError
 from newswash.records import Failure
+from newswash.warehouse.search import build_index
 
 MIGRATIONS = resources.files("newswash.warehouse").joinpath("migrations")
 
 
 def migrations() -> list[tuple[int, str]]:
     """(version, SQL) of each file `migrations/NNN_name.sql`, in order."""
-    files = [f for f in MIGRATIONS.iterdir() if f.name.endswith(".sql")]
+    files = [f for f in MIGRATIONS.iterdir() if f.name.endswith(".sql") and f.name[:1].isdigit()]
     return sorted((int(f.name.split("_", 1)[0]), f.read_text("utf-8")) for f in files)
+
+
+def views_sql() -> str:
+    """`migrations/views.sql`: every view, re-created after migrations and whenever the file changes."""
+    return MIGRATIONS.joinpath("views.sql").read_text("utf-8")
 
 
 @contextmanager
 def open_warehouse(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the warehouse at `path`, created with its schema when writable."""
+    """A connection to the warehouse at `path`, its schema brought up to date first."""
     path = Path(path)
     if read_only and not path.exists():
         raise NewswashError(f"no warehouse at {path} (run `newswash ingest` first)")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect(path, read_only)
     try:
-        if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.Error as exc:
-        raise NewswashError(f"cannot open warehouse {path}: {_first_line(exc)}") from None
-    try:
-        if not read_only:
+        if read_only and _outdated(con):
+            # An older warehouse: upgrade it once with a writable connection.
+            con.close()
+            with open_warehouse(path):
+                pass
+            con = _connect(path, read_only)
+        elif not read_only:
             _ensure_schema(con)
         yield con
     finally:
         con.close()
 
 
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, with a lock held by another process said in one line."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        if "lock" in str(exc).lower():
+            holder = "a run is writing to it" if read_only else "another process (a run or a query) has it open"
+            raise NewswashError(f"the warehouse {path} is busy: {holder}; try again when it ends") from None
+        raise NewswashError(f"cannot open warehouse {path}: {_first_line(exc)}") from None
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main' "
+        "AND database_name = current_database()",
+        [name],
+    ).fetchone()[0] > 0
+
+
+def _pending(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:
+    """The migrations this warehouse has not had yet, in order."""
+    applied = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()} \
+        if _has_table(con, "schema_version") else set()
+    return [(version, sql) for version, sql in migrations() if version not in applied]
+
+
+def _views_hash() -> str:
+    return hashlib.sha256(views_sql().encode("utf-8")).hexdigest()
+
+
+def _outdated(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether migrations or the current views.sql are still to be applied."""
+    if _pending(con) or not _has_table(con, "schema_views"):
+        return True
+    return con.execute("SELECT sha256 FROM schema_views").fetchall() != [(_views_hash(),)]
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, what: str, *statements: tuple[str, list[Any]]) -> None:
+    con.execute("BEGIN")
+    try:
+        for sql, params in statements:
+            con.execute(sql, params or None)
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise NewswashError(f"cannot upgrade warehouse to {what}: {_first_line(exc)}") from None
+
+
 def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Apply, each in its own transaction, the migrations newer than the warehouse's version."""
+    """Apply, each in its own transaction, every migration the warehouse has not had; then the views."""
+    if not _outdated(con):
+        return
     con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
-    for version, sql in migrations():
-        if version <= current:
-            continue
-        con.execute("BEGIN")
-        try:
-            con.execute(sql)
-            con.execute("INSERT INTO schema_version VALUES (?)", [version])
-            con.execute("COMMIT")
-        except duckdb.Error as exc:
-            con.execute("ROLLBACK")
-            raise NewswashError(f"cannot upgrade warehouse to schema {version}: {_first_line(exc)}") from None
+    con.execute("CREATE TABLE IF NOT EXISTS schema_views (sha256 VARCHAR NOT NULL)")
+    for version, sql in _pending(con):
+        _in_transaction(con, f"schema {version}", (sql, []), ("INSERT INTO schema_version VALUES (?)", [version]))
+    _in_transaction(con, "the current views", (views_sql(), []), ("DELETE FROM schema_views", []),
+                    ("INSERT INTO schema_views VALUES (?)", [_views_hash()]))
 
 
 def start_run(con: duckdb.DuckDBPyConnection, inputs: list[str]) -> int:
@@ -79,12 +133,22 @@ def record_failures(con: duckdb.DuckDBPyConnection, run_id: int, failures: Itera
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: int, status: str, counts: dict[str, int]) -> None:
-    """Close a run with its status and counts."""
+    """Close a run with its status and counts; update `sources` and the search index."""
     assignments = "".join(f", {column} = ?" for column in counts)
     con.execute(
         f"UPDATE runs SET finished_at = now()::TIMESTAMP, status = ?{assignments} WHERE run_id = ?",
         [status, *counts.values(), run_id],
     )
+    con.execute(
+        """
+        INSERT INTO sources
+            SELECT coalesce(source, ''), min(ingested_at), max(ingested_at), run_id, run_id
+            FROM articles WHERE run_id = ? GROUP BY ALL
+        ON CONFLICT (name) DO UPDATE SET last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id
+        """,
+        [run_id],
+    )
+    build_index(con)
 
 
 def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:

@@ -1,16 +1,19 @@
-"""newswash ingest PATH_OR_URL..."""
+"""newswash ingest PATH_OR_URL_OR_SOURCE..."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from newswash.settings import Settings
+from newswash.settings import Settings, load_settings
 
-HELP = "ingest files, folders and page URLs into the warehouse"
+HELP = "ingest files, folders, WARC files, URL lists, feeds, sitemaps, homepages, pages and named sources"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("locations", nargs="+", metavar="PATH_OR_URL")
+    parser.add_argument("locations", nargs="+", metavar="PATH_OR_URL",
+                        help="a file, folder, .warc(.gz), .urls list, feed, sitemap, homepage or page URL, "
+                             "or the name of a source in config/sources.toml")
     add_fetch_options(parser)
 
 
@@ -20,11 +23,12 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
 
 
 def ingest(locations: list[str], args: argparse.Namespace) -> dict[str, int]:
-    """Run the ingest flow and print its one-line summary."""
+    """Run the ingest flow and print its one-line counts and a summary."""
     from newswash.flows.ingest import ingest_flow
     from newswash.sources import check_locations
 
-    check_locations(locations)
+    settings = load_settings(args.config)
+    check_locations(locations, settings.sources)
     counts = ingest_flow(
         locations,
         db_path=str(args.db) if args.db else None,
@@ -32,7 +36,25 @@ def ingest(locations: list[str], args: argparse.Namespace) -> dict[str, int]:
         allow_private_hosts=args.allow_private_hosts,
     )
     print(f"run #{counts['run_id']}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "run_id"))
+    print(summary(Path(args.db or settings.db_path), counts))
     return counts
+
+
+def summary(db: Path, counts: dict[str, int]) -> str:
+    """fetched, unchanged, skipped, failed by reason, new articles, duplicates."""
+    from newswash.warehouse.store import open_warehouse
+
+    with open_warehouse(db, read_only=True) as con:
+        reasons = con.execute(
+            "SELECT stage || ': ' || regexp_replace(reason, ' \\(.*$', '') AS why, count(*) AS n FROM failures "
+            "WHERE run_id = ? GROUP BY why ORDER BY n DESC, why LIMIT 8",
+            [counts["run_id"]],
+        ).fetchall()
+    failed = f"failed {counts.get('failed', 0)}" + (f" ({'; '.join(f'{w} x{n}' for w, n in reasons)})" if reasons else "")
+    duplicates = counts.get("exact_duplicates", 0) + counts.get("near_duplicates", 0)
+    return (f"summary: fetched {counts.get('fetched', 0)}, unchanged {counts.get('unchanged', 0)}, "
+            f"skipped {counts.get('skipped', 0)}, {failed}, new articles {counts.get('new', 0)}, "
+            f"duplicates {duplicates}")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,0 +1,50 @@
+"""Decoding page bytes: the charset from the header, then the page's meta tag, then detection."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+WEB_DEFAULT = "cp1252"
+META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip()).name
+    except LookupError:
+        return None
+
+
+def meta_charset(content: bytes) -> str | None:
+    """The charset a page declares in a <meta> tag within its first 4 kB."""
+    match = META_CHARSET.search(content[:4096])
+    return match.group(1).decode("ascii", "ignore") if match else None
+
+
+def decode(content: bytes, header_charset: str | None = None) -> str:
+    """Text of `content`: header charset, else meta charset, else UTF-8 if valid, else detected."""
+    for name in (header_charset, meta_charset(content)):
+        if codec := _codec(name):
+            return content.decode(codec, errors="replace")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    return content.decode(detect(content), errors="replace")
+
+
+def detect(content: bytes) -> str:
+    """The detected codec; among equally likely ones, windows-1252 (the web's undeclared default)."""
+    matches = from_bytes(content[:200_000])
+    best = matches.best()
+    if best is None:
+        return "cp1252"
+    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    if any(WEB_DEFAULT in m.could_be_from_charset for m in tied):
+        return WEB_DEFAULT
+    return _codec(best.encoding) or WEB_DEFAULT

@@ -1,0 +1,229 @@
+"""One run's crawl: URL locations expanded (feeds, sitemaps, homepages, URL lists) into article
+pages, pages fetched incrementally, every request logged to fetch_log and archived as WARC."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import duckdb
+
+from newswash.records import Article, Failure
+from newswash.settings import FetchSettings, Source
+from newswash.sources import fetchlog
+from newswash.sources.charset import decode
+from newswash.sources.discovery import canonical_link, classify, feed_links, guesses, looks_like_homepage
+from newswash.sources.feeds import Link, parse_feed
+from newswash.sources.fetcher import LISTING_TYPES, PAGE_TYPES, Fetcher, Request, Response
+from newswash.sources.progress import Progress
+from newswash.sources.sitemaps import parse_sitemap
+from newswash.sources.urls import host_key, is_url, matches, normalize
+from newswash.sources.warc import WarcArchive, read_at
+from newswash.warehouse.store import known_urls
+
+MAX_DEPTH = 4  # homepage → sitemap index → sitemap → pages
+
+
+@dataclass(frozen=True)
+class Location:
+    """A URL to expand: what it is (or `auto`), the source it belongs to, and whether it is a guess."""
+
+    url: str
+    kind: str
+    source: Source | None = None
+    guess: bool = False
+
+
+class Crawl:
+    """Fetching for one ingest run; `counts` holds fetched, unchanged and skipped."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: int, settings: FetchSettings,
+                 sources: tuple[Source, ...], warc_dir: Path | None) -> None:
+        self.con, self.run_id, self.settings = con, run_id, settings
+        self.sources = sources
+        self.progress = Progress(settings.progress)
+        self.fetcher = Fetcher(settings, on_response=self.progress.done)
+        self.archive = WarcArchive(warc_dir / f"run-{run_id:06d}.warc.gz") if warc_dir and settings.archive else None
+        self.counts: Counter = Counter()
+        self._origin: dict[str, Source] = {}
+
+    def close(self) -> None:
+        self.progress.close()
+        if self.archive:
+            self.archive.close()
+
+    def source_for(self, location: str) -> Source | None:
+        """The configured source a location names (by name or location)."""
+        return next((s for s in self.sources if location in (s.name, s.location)), None)
+
+    def adopt(self, article: Article, source: Source) -> None:
+        """A stub read from a source's URL list: fetched with the source's options, under its name."""
+        self._origin[article.url] = source
+        article.source = source.name
+
+    def options(self, source: Source | None) -> FetchSettings:
+        """[fetch] settings with the source's own overrides."""
+        return replace(self.settings, **dict(source.fetch)) if source and source.fetch else self.settings
+
+    # Expanding locations into pages.
+
+    def discover(self, locations: list[Location]) -> list[Article | Failure]:
+        """Fetch locations and what they lead to, level by level; article pages come back as stubs
+        (URL only) to fetch later, or with their content when a location was itself a page."""
+        found: list[Article | Failure] = []
+        seen = known_urls(self.con, [loc.url for loc in locations])  # pages already stored
+        self.counts["skipped"] += len(seen)
+        queue = locations
+        for _ in range(MAX_DEPTH):
+            queue = [loc for loc in queue if loc.url not in seen and not seen.add(loc.url)]
+            if not queue:
+                break
+            responses = self._fetch([(loc.url, loc.source, LISTING_TYPES) for loc in queue], kind="listing")
+            next_queue: list[Location] = []
+            for location, response in zip(queue, responses):
+                if response is None:
+                    continue
+                if response.outcome in ("refused", "failed"):
+                    if not location.guess:
+                        found.append(Failure(location.url, "fetch", response.reason))
+                    continue
+                content = self._content(location.url, response)
+                if content is None:
+                    continue
+                try:
+                    next_queue += self._expand(location, response, content, found)
+                except ValueError as exc:
+                    found.append(Failure(location.url, "read", str(exc)))
+            queue = next_queue
+        return found
+
+    def _content(self, url: str, response: Response) -> bytes | None:
+        """The body; for a 304, the body archived when it was last fetched."""
+        if response.outcome == "fetched":
+            return response.content
+        last = fetchlog.last_fetches(self.con, [url]).get(url)
+        if last and last.warc_path and last.warc_offset is not None:
+            record = read_at(Path(last.warc_path), last.warc_offset)
+            return record.content if record else None
+        return None
+
+    def _expand(self, location: Location, response: Response, content: bytes,
+                found: list[Article | Failure]) -> list[Location]:
+        """Add the pages a listing leads to (or the page itself) to `found`; return listings to fetch next."""
+        url, source = location.url, location.source
+        kind = location.kind if location.kind in ("feed", "sitemap", "urls") else classify(content, response.media_type)
+        if kind == "feed":
+            feed = parse_feed(content, response.final_url or url)
+            self._stubs(feed.links, source, feed.title or urlsplit(url).hostname or "", found)
+            return []
+        if kind == "sitemap":
+            since = self._since(source)
+            sitemap = parse_sitemap(content, response.final_url or url, since, self.settings.max_decompressed_bytes)
+            self._stubs(sitemap.pages, source, urlsplit(url).hostname or "", found)
+            return [Location(child, "sitemap", source) for child in sitemap.children]
+        if kind in ("urls", "text") and location.kind in ("urls", "auto") and not location.guess:
+            links = [Link(u) for line in decode(content).splitlines() if (u := normalize(line.split("#")[0]))]
+            if kind == "urls" or links:
+                self._stubs(links, source, urlsplit(url).hostname or "", found)
+                return []
+        if location.guess or kind != "html":
+            return []
+        html = decode(content, response.charset)
+        if location.kind == "homepage" or (location.kind == "auto" and looks_like_homepage(url)):
+            robots = self.fetcher.robots.get(host_key(url))
+            listed = feed_links(html, response.final_url or url) + (robots.sitemaps() if robots else [])
+            if listed:
+                return [Location(u, "auto", source) for u in listed]
+            if location.kind == "homepage":
+                return [Location(u, "auto", source, guess=True) for u in guesses(url)]
+        page = self._page(url, response, html)
+        page.source = source.name if source else urlsplit(url).hostname or ""
+        found.append(page)
+        return []
+
+    def _since(self, source: Source | None) -> datetime | None:
+        days = source.lastmod_days if source and source.lastmod_days else self.settings.sitemap_max_age_days
+        return datetime.now(timezone.utc) - timedelta(days=days) if days else None
+
+    def _stubs(self, links: list[Link], source: Source | None, default_name: str,
+               found: list[Article | Failure]) -> None:
+        include, exclude = (source.include, source.exclude) if source else ((), ())
+        for link in links:
+            if matches(link.url, include, exclude):
+                if source:
+                    self._origin[link.url] = source
+                found.append(Article(url=link.url, source=source.name if source else default_name,
+                                     content_type="html"))
+
+    # Fetching pages.
+
+    def fetch_pages(self, articles: list[Article]) -> list[Article | Failure]:
+        """Fetch the pages of stub articles (skipping those fetched recently); others pass through.
+
+        Unchanged (304) and recently fetched pages are left out of the result.
+        """
+        stubs = [a for a in articles if not a.content and is_url(a.url)]
+        pages = self._fetch([(a.url, self._origin.get(a.url), PAGE_TYPES) for a in stubs], kind="page")
+        by_url = {a.url: (a, r) for a, r in zip(stubs, pages)}
+        result: list[Article | Failure] = []
+        for article in articles:
+            if article.url not in by_url or article.content:
+                result.append(article)
+                continue
+            stub, response = by_url[article.url]
+            if response is None or response.outcome == "unchanged":
+                continue
+            if response.outcome != "fetched":
+                result.append(Failure(stub.url, "fetch", response.reason))
+                continue
+            page = self._page(stub.url, response, decode(response.content, response.charset))
+            page.source = stub.source
+            result.append(page)
+        return result
+
+    def _page(self, url: str, response: Response, text: str) -> Article:
+        html = response.media_type != "text/plain"
+        canonical = canonical_link(text, response.final_url or url) if html else None
+        if response.final_url and response.final_url != url:
+            canonical = canonical or response.final_url
+        return Article(url=url, content=text, content_type="html" if html else "text", canonical_url=canonical)
+
+    def _fetch(self, wanted: list[tuple[str, Source | None, frozenset[str]]], kind: str) -> list[Response | None]:
+        """Fetch URLs not fetched recently (conditionally when seen before); log and archive each.
+
+        None stands for a URL skipped because it was fetched less than `recheck_after` ago.
+        Listings are always re-checked.
+        """
+        history = fetchlog.last_fetches(self.con, [url for url, _, _ in wanted])
+        now = datetime.utcnow()
+        requests: list[Request | None] = []
+        for url, source, types in wanted:
+            opts, last = self.options(source), history.get(url)
+            if kind == "page" and last and last.fresh(opts.recheck_after, now):
+                requests.append(None)
+                self.counts["skipped"] += 1
+                continue
+            known = last if last and last.outcome != "failed" else None
+            requests.append(Request(url, opts, types, etag=known and known.etag,
+                                    last_modified=known and known.last_modified))
+        todo = [r for r in requests if r is not None]
+        self.progress.add(len(todo))
+        fetched = iter(self.fetcher.fetch_all(todo))
+        responses = [next(fetched) if r is not None else None for r in requests]
+        rows = []
+        for (url, source, _), response in zip(wanted, responses):
+            if response is None:
+                continue
+            self.counts[response.outcome] += 1
+            extra: dict = {}
+            if response.outcome == "fetched":
+                if self.archive:
+                    extra = {"warc_path": str(self.archive.path), "warc_offset": self.archive.write(response)}
+                if kind == "page" and response.media_type != "text/plain":
+                    extra["canonical_url"] = canonical_link(decode(response.content[:65536], response.charset), url)
+            rows.append((response, kind, source.name if source else None, extra))
+        fetchlog.record(self.con, self.run_id, rows)
+        return responses

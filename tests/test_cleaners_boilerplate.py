@@ -1,0 +1,142 @@
+"""Learned site boilerplate: counting, the decision and its guards, and the stored counts."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from newswash.cleaners import Cleaner
+from newswash.cleaners.boilerplate import (
+    SITE_BOILERPLATE,
+    BoilerplateSettings,
+    LineCounts,
+    count_lines,
+    line_hash,
+    normalize_line,
+    remove_site_boilerplate,
+)
+from newswash.records import Article
+from newswash.warehouse.boilerplate import add_line_counts, load_line_counts
+from newswash.warehouse.store import open_warehouse
+
+PROMO = "Get our free daily briefing"
+ABOUT = "Acme Corp is a global provider of widgets and employs around 1,300 people worldwide."
+SETTINGS = BoilerplateSettings(min_source_articles=4, min_articles=3, sentence_min_articles=6, sentence_min_share=0.5)
+
+
+def story(i: int, source: str = "acme", extra: tuple[str, ...] = (PROMO, ABOUT)) -> Article:
+    lines = [f"Story {i} opens with its own sentence about event number {i}.", *extra,
+             f"Story {i} ends with another sentence of its own."]
+    return Article(url=f"https://{source}.example/{i}", source=source, body="\n\n".join(lines))
+
+
+def test_normalized_lines_hash_alike() -> None:
+    assert normalize_line("  Copyright © 2019 Café  News!") == "copyright 2019 cafe news"
+    assert line_hash("Copyright 2019 Cafe News") == line_hash("COPYRIGHT 2019 café news.")
+    assert line_hash("Shr 10 cts vs 12 cts") != line_hash("Shr 11 cts vs 12 cts")
+    assert line_hash("—") == 0 and line_hash("a") != line_hash("b")
+
+
+def test_counts_are_per_distinct_article() -> None:
+    article = story(1, extra=(PROMO, PROMO))
+    counts = count_lines([article, story(2, source="other")])
+    assert counts.articles == {"acme": 1, "other": 1}
+    assert counts.lines[("acme", line_hash(PROMO))] == 1
+
+
+def test_recurring_lines_removed_and_logged() -> None:
+    batch = [story(i) for i in range(4)]
+    remove_site_boilerplate(batch, None, SETTINGS)
+    for article in batch:
+        assert PROMO not in article.body
+        assert [r for r in article.removals if r.rule == SITE_BOILERPLATE] == [(SITE_BOILERPLATE, PROMO)]
+        assert ABOUT in article.body  # a sentence needs sentence_min_articles
+        assert article.body.startswith("Story")
+
+
+def test_sentence_lines_need_many_articles() -> None:
+    batch = [story(i) for i in range(6)]
+    remove_site_boilerplate(batch, None, SETTINGS)
+    assert all(ABOUT not in a.body and PROMO not in a.body for a in batch)
+    assert all(len(a.body.split("\n\n")) == 2 for a in batch)
+
+
+def test_no_removal_before_min_source_articles() -> None:
+    batch = [story(i) for i in range(3)]
+    remove_site_boilerplate(batch, None, BoilerplateSettings(min_source_articles=4, min_articles=2))
+    assert all(PROMO in a.body and not a.removals for a in batch)
+
+
+def test_sources_are_counted_apart() -> None:
+    batch = [story(i, source=f"site{i % 4}") for i in range(8)]
+    remove_site_boilerplate(batch, None, SETTINGS)
+    assert all(PROMO in a.body for a in batch)
+
+
+def test_order_independent_within_batch() -> None:
+    def run(order: list[int]) -> dict[str, str]:
+        batch = [story(i, extra=(PROMO,) if i % 2 else (PROMO, ABOUT)) for i in order]
+        remove_site_boilerplate(batch, None, SETTINGS)
+        return {a.url: a.body for a in batch}
+
+    order = list(range(9))
+    first = run(order)
+    for seed in range(3):
+        random.Random(seed).shuffle(order)
+        assert run(order) == first
+
+
+def test_stored_counts_let_a_lone_article_benefit() -> None:
+    stored = count_lines([story(i) for i in range(10)])
+    late = story(99)
+    batch_counts = remove_site_boilerplate([late], stored, SETTINGS)
+    assert PROMO not in late.body and ABOUT not in late.body
+    # the batch's own counts still include the removed lines (they are stored as seen)
+    assert batch_counts.lines[("acme", line_hash(PROMO))] == 1
+
+
+def test_all_boilerplate_article_gets_error_and_disabled_does_nothing() -> None:
+    batch = [Article(url=f"u{i}", source="s", body=PROMO) for i in range(4)]
+    remove_site_boilerplate(batch, None, SETTINGS)
+    assert all(a.error and a.body == "" for a in batch)
+    batch = [story(i) for i in range(6)]
+    remove_site_boilerplate(batch, None, BoilerplateSettings(enabled=False))
+    assert all(not a.removals for a in batch)
+
+
+def test_cleaner_reads_boilerplate_table(tmp_path: Path) -> None:
+    cleaner = Cleaner()
+    assert SITE_BOILERPLATE in cleaner.rule_names
+    assert cleaner.boilerplate.min_source_articles >= 5
+    path = tmp_path / "rules.toml"
+    path.write_text("extend_default = true\n[boilerplate]\nenabled = false\n", "utf-8")
+    assert SITE_BOILERPLATE not in Cleaner.from_toml(path).rule_names
+    with pytest.raises(ValueError, match="boilerplate"):
+        Cleaner({"boilerplate": {"min_count": 3}})
+
+
+def test_warehouse_counts_round_trip(tmp_path: Path) -> None:
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        first = [story(i) for i in range(3)]
+        con.execute("BEGIN")
+        add_line_counts(con, first)
+        con.execute("ROLLBACK")
+        assert load_line_counts(con, ["acme"]) == LineCounts()
+        con.execute("BEGIN")
+        add_line_counts(con, first)
+        add_line_counts(con, [story(3), story(4, source="other")])
+        con.execute("COMMIT")
+        stored = load_line_counts(con, ["acme", "missing"])
+        assert stored.articles == {"acme": 4}
+        assert stored.lines[("acme", line_hash(PROMO))] == 4
+        assert stored.lines[("acme", line_hash(story(0).body.split("\n\n")[0]))] == 1
+        only = load_line_counts(con, ["acme"], hashes=[line_hash(PROMO)])
+        assert list(only.lines) == [("acme", line_hash(PROMO))]
+        assert load_line_counts(con, []) == LineCounts()
+    # a later run: the stored counts decide for a new article of the known site
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        late = story(50)
+        remove_site_boilerplate([late], load_line_counts(con, ["acme"]), BoilerplateSettings(min_source_articles=4, min_articles=3))
+        assert PROMO not in late.body

@@ -1,0 +1,109 @@
+"""Feed, sitemap, discovery, robots, URL and WARC readers on inline documents (no network)."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from newswash.sources.charset import decode
+from newswash.sources.discovery import canonical_link, classify, feed_links
+from newswash.sources.feeds import parse_feed
+from newswash.sources.fetcher import Response
+from newswash.sources.robots import RobotRules
+from newswash.sources.sitemaps import parse_sitemap
+from newswash.sources.urls import normalize
+from newswash.sources.warc import WarcArchive, read_at, read_warc
+
+BASE = "https://news.example/feeds/main.xml"
+FEEDS = {
+    "rss2": b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><link>/a/1.html</link>'
+            b"<pubDate>Fri, 20 Mar 2026 01:34:00 +0000</pubDate></item><item><link>b/2.html?utm_source=x</link></item>"
+            b"</channel></rss>",
+    "rss1": b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            b'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="x"><title>T</title></channel>'
+            b'<item rdf:about="https://news.example/a/1.html"><link>https://news.example/a/1.html</link></item>'
+            b'<item rdf:about="https://news.example/feeds/b/2.html"><link>https://news.example/feeds/b/2.html</link></item>'
+            b"</rdf:RDF>",
+    "rss091": b'<?xml version="1.0"?><rss version="0.91"><channel><title>T</title>'
+              b"<item><link>https://news.example/a/1.html</link></item>"
+              b"<item><link>https://news.example/feeds/b/2.html</link></item></channel></rss>",
+    "atom": b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://news.example/">'
+            b'<title>T</title><entry><link href="a/1.html"/><id>1</id><updated>2026-03-20T01:34:00Z</updated></entry>'
+            b'<entry><link rel="alternate" href="https://news.example/feeds/b/2.html#c"/><id>2</id></entry></feed>',
+    "json": b'{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": ['
+            b'{"id": "1", "url": "https://news.example/a/1.html"}, {"id": "2", "url": "https://news.example/feeds/b/2.html"}]}',
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FEEDS))
+def test_feeds_of_every_format_give_absolute_clean_links(kind: str) -> None:
+    assert classify(FEEDS[kind], "") == "feed"
+    feed = parse_feed(FEEDS[kind], BASE)
+    assert [link.url for link in feed.links] == ["https://news.example/a/1.html", "https://news.example/feeds/b/2.html"]
+
+
+def test_malformed_feed_and_entities_are_refused() -> None:
+    with pytest.raises(ValueError, match="malformed feed"):
+        parse_feed(b"<rss><channel><item><link>oops", BASE)
+    bomb = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><rss><channel>&b;</channel></rss>'
+    with pytest.raises(ValueError, match="entities"):
+        parse_feed(bomb, BASE)
+    with pytest.raises(ValueError, match="entities"):
+        parse_sitemap(bomb.replace(b"rss", b"urlset"), BASE)
+
+
+def test_sitemaps_index_news_gzip_and_lastmod_filter() -> None:
+    index = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+             b"<sitemap><loc>https://news.example/s1.xml.gz</loc></sitemap></sitemapindex>")
+    assert parse_sitemap(index, BASE).children == ["https://news.example/s1.xml.gz"]
+    urlset = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+              b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+              b"<url><loc>https://news.example/old.html</loc><lastmod>2020-01-01</lastmod></url>"
+              b"<url><loc>https://news.example/new.html</loc><news:news><news:publication_date>2026-03-01T10:00:00Z"
+              b"</news:publication_date><news:title>New</news:title></news:news></url>"
+              b"<url><loc>https://news.example/undated.html</loc></url></urlset>")
+    since = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    sitemap = parse_sitemap(gzip.compress(urlset), BASE, since)
+    assert [p.url for p in sitemap.pages] == ["https://news.example/new.html", "https://news.example/undated.html"]
+    assert sitemap.pages[0].title == "New"
+    with pytest.raises(ValueError, match="larger than"):
+        parse_sitemap(gzip.compress(b"<urlset>" + b" " * 100_000), BASE, limit=1000)
+
+
+def test_discovery_classify_canonical_robots_and_urls() -> None:
+    html = ('<html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml">'
+            '<link rel="canonical" href="https://news.example/story?utm_campaign=x"></head><body></body></html>')
+    assert classify(html.encode(), "text/html") == "html"
+    assert classify(b"<?xml version='1.0'?><urlset>", "text/xml") == "sitemap"
+    assert feed_links(html, "https://news.example/") == ["https://news.example/rss.xml"]
+    assert canonical_link(html, "https://news.example/") == "https://news.example/story"
+    rules = RobotRules.from_response(200, "User-agent: *\nDisallow: /private/\nCrawl-delay: 2\nSitemap: https://n.example/s.xml")
+    assert not rules.allowed("newswash", "https://n.example/private/x") and rules.allowed("newswash", "https://n.example/a")
+    assert rules.crawl_delay("newswash") == 2 and rules.sitemaps() == ["https://n.example/s.xml"]
+    assert RobotRules.from_response(404, "").allowed("newswash", "https://n.example/private/x")
+    assert not RobotRules.from_response(503, "").allowed("newswash", "https://n.example/a")
+    assert normalize("HTTPS://News.Example/a?fbclid=1&id=2&utm_source=x#top") == "https://news.example/a?id=2"
+
+
+def test_charset_from_header_then_meta_then_detection() -> None:
+    text = "Le café était très crémeux, déclare le maître du château. " * 3
+    assert decode(text.encode("latin-1"), "iso-8859-1") == text
+    assert decode(b'<meta charset="windows-1252">' + text.encode("cp1252")).endswith(text)
+    assert decode(text.encode("latin-1")) == text
+
+
+def test_warc_archive_round_trip(tmp_path: Path) -> None:
+    archive = WarcArchive(tmp_path / "a.warc.gz")
+    page = "<html><body><article><p>Archived words.</p></article></body></html>".encode()
+    response = Response("https://news.example/a.html", "fetched", final_url="https://news.example/a.html",
+                        status=200, media_type="text/html", content=page,
+                        headers=[("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")])
+    first = archive.write(response)
+    second = archive.write(response)
+    archive.close()
+    assert read_at(tmp_path / "a.warc.gz", second).content == page and first == 0
+    articles = list(read_warc(tmp_path / "a.warc.gz"))
+    assert [a.url for a in articles] == ["https://news.example/a.html"] * 2 and articles[0].content == page.decode()

@@ -1,0 +1,115 @@
+-- The views, with their comments. Not a migration: re-applied whenever a migration runs or
+-- this file changes (so `SELECT *` views see columns that migrations add).
+
+CREATE OR REPLACE VIEW corpus AS
+    SELECT * FROM articles WHERE is_canonical;
+-- A delay is how long after its cluster's original an article was published (NULL when either date is unknown).
+
+CREATE OR REPLACE VIEW syndication AS
+    SELECT
+        o.id                                                   AS cluster_id,
+        count(*) OVER (PARTITION BY o.id)                      AS cluster_size,
+        o.source                                               AS original_source,
+        o.title                                                AS original_title,
+        o.published_at                                         AS original_published_at,
+        a.id                                                   AS article_id,
+        a.source,
+        a.title,
+        a.url,
+        a.published_at,
+        CASE WHEN a.is_canonical THEN 'original' ELSE d.kind END AS kind,
+        CASE WHEN a.is_canonical THEN 1.0 ELSE d.similarity END AS similarity,
+        a.published_at - o.published_at                        AS delay,
+        round(date_diff('second', o.published_at, a.published_at) / 3600, 2) AS delay_hours
+    FROM articles a
+    JOIN articles o ON o.id = a.cluster_id
+    LEFT JOIN duplicates d ON d.article_id = a.id
+    WHERE a.cluster_id IN (SELECT cluster_id FROM articles GROUP BY cluster_id HAVING count(*) > 1)
+    ORDER BY cluster_size DESC, cluster_id, a.is_canonical DESC, a.published_at, a.id;
+
+CREATE OR REPLACE VIEW source_stats AS
+    WITH sized AS (
+        SELECT a.*, count(*) OVER (PARTITION BY a.cluster_id) AS cluster_size,
+               date_diff('second', o.published_at, a.published_at) / 3600 AS delay_hours
+        FROM articles a JOIN articles o ON o.id = a.cluster_id
+    )
+    SELECT
+        source,
+        count(*)                                                   AS articles,
+        count(*) FILTER (NOT is_canonical)                         AS duplicates,
+        round(duplicates / count(*), 3)                            AS duplicate_share,
+        count(*) FILTER (cluster_size > 1)                         AS syndicated,
+        count(*) FILTER (cluster_size > 1 AND is_canonical)        AS first_published,
+        round(first_published / nullif(syndicated, 0), 3)          AS first_share,
+        round(median(delay_hours) FILTER (NOT is_canonical), 2)    AS median_delay_hours
+    FROM sized
+    GROUP BY source
+    ORDER BY articles DESC, source;
+
+CREATE OR REPLACE VIEW daily AS
+    SELECT
+        coalesce(published_at, ingested_at)::DATE AS day,
+        count(*)                                  AS articles,
+        count(*) FILTER (is_canonical)            AS new_stories,
+        count(*) FILTER (NOT is_canonical)        AS duplicates
+    FROM articles
+    GROUP BY day
+    ORDER BY day;
+
+CREATE OR REPLACE VIEW data_dictionary AS
+    SELECT
+        c.table_name,
+        CASE WHEN v.view_name IS NULL THEN 'table' ELSE 'view' END AS kind,
+        coalesce(t.comment, v.comment)                             AS table_comment,
+        c.column_name,
+        c.data_type,
+        c.comment
+    FROM duckdb_columns() c
+    LEFT JOIN duckdb_tables() t
+        ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
+    LEFT JOIN duckdb_views() v
+        ON v.database_name = c.database_name AND v.schema_name = c.schema_name AND v.view_name = c.table_name
+    WHERE c.database_name = current_database() AND c.schema_name = 'main' AND NOT c.internal
+    ORDER BY c.table_name, c.column_index;
+
+COMMENT ON VIEW corpus IS 'the canonical article of each cluster: one row per story';
+
+COMMENT ON VIEW syndication IS 'one row per member of each cluster of two or more articles, original first';
+COMMENT ON COLUMN syndication.cluster_id IS 'id of the cluster''s original (articles.id)';
+COMMENT ON COLUMN syndication.cluster_size IS 'articles in the cluster';
+COMMENT ON COLUMN syndication.original_source IS 'publisher of the original';
+COMMENT ON COLUMN syndication.original_title IS 'headline of the original';
+COMMENT ON COLUMN syndication.original_published_at IS 'when the original was published';
+COMMENT ON COLUMN syndication.article_id IS 'this member (articles.id)';
+COMMENT ON COLUMN syndication.source IS 'publisher of this member';
+COMMENT ON COLUMN syndication.title IS 'headline of this member';
+COMMENT ON COLUMN syndication.url IS 'URL of this member';
+COMMENT ON COLUMN syndication.published_at IS 'when this member was published';
+COMMENT ON COLUMN syndication.kind IS 'original, or how the copy matched: exact | near | contained';
+COMMENT ON COLUMN syndication.similarity IS 'similarity to the original (1 for the original)';
+COMMENT ON COLUMN syndication.delay IS 'how long after the original this member was published; NULL when a date is unknown';
+COMMENT ON COLUMN syndication.delay_hours IS 'delay in hours, two decimals';
+
+COMMENT ON VIEW source_stats IS 'one row per publisher: volume, duplicates, who publishes first, how far behind copies come';
+COMMENT ON COLUMN source_stats.source IS 'publisher';
+COMMENT ON COLUMN source_stats.articles IS 'articles it published';
+COMMENT ON COLUMN source_stats.duplicates IS 'of those, copies of an earlier article (non-canonical)';
+COMMENT ON COLUMN source_stats.duplicate_share IS 'duplicates / articles';
+COMMENT ON COLUMN source_stats.syndicated IS 'its articles that belong to a cluster of two or more';
+COMMENT ON COLUMN source_stats.first_published IS 'of those, the ones it published first (the original)';
+COMMENT ON COLUMN source_stats.first_share IS 'first_published / syndicated; NULL when nothing is syndicated';
+COMMENT ON COLUMN source_stats.median_delay_hours IS 'median hours its copies appeared after the original';
+
+COMMENT ON VIEW daily IS 'one row per day: articles, new stories and duplicates';
+COMMENT ON COLUMN daily.day IS 'publication date (load date when unknown)';
+COMMENT ON COLUMN daily.articles IS 'articles that day';
+COMMENT ON COLUMN daily.new_stories IS 'canonical articles: stories first seen';
+COMMENT ON COLUMN daily.duplicates IS 'copies of a story';
+
+COMMENT ON VIEW data_dictionary IS 'every column of every table and view, with its comment';
+COMMENT ON COLUMN data_dictionary.table_name IS 'table or view';
+COMMENT ON COLUMN data_dictionary.kind IS 'table | view';
+COMMENT ON COLUMN data_dictionary.table_comment IS 'what one row of the table or view is';
+COMMENT ON COLUMN data_dictionary.column_name IS 'column';
+COMMENT ON COLUMN data_dictionary.data_type IS 'DuckDB type';
+COMMENT ON COLUMN data_dictionary.comment IS 'what the column holds';
