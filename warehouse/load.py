@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -106,104 +108,114 @@ def _insert_articles(
     return ids
 
 
-def _candidate_pairs(con: duckdb.DuckDBPyConnection, first_new: int) -> list[tuple[int, int]]:
+def _candidate_pairs(con: duckdb.DuckDBPyConnection, first_new: int) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (new, older) sharing a band key or an exact hash; ids grow, so each pair comes once."""
-    return con.execute(
+    table = con.execute(
         """
-        SELECT DISTINCT n.article_id, o.article_id
-        FROM band_keys n JOIN band_keys o ON n.band = o.band AND n.key = o.key
-        WHERE n.article_id >= ? AND o.article_id < n.article_id
+        SELECT DISTINCT n.article_id AS a, o.article_id AS b
+        FROM (SELECT * FROM band_keys WHERE article_id >= $first) n
+        JOIN band_keys o ON n.band = o.band AND n.key = o.key AND o.article_id < n.article_id
         UNION
         SELECT n.article_id, o.article_id
-        FROM signatures n JOIN signatures o ON n.exact = o.exact
-        WHERE n.article_id >= ? AND o.article_id < n.article_id
+        FROM (SELECT * FROM signatures WHERE article_id >= $first) n
+        JOIN signatures o ON n.exact = o.exact AND o.article_id < n.article_id
         """,
-        [first_new, first_new],
-    ).fetchall()
+        {"first": first_new},
+    ).fetch_arrow_table()
+    return table.column("a").to_numpy(), table.column("b").to_numpy()
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, **columns: object) -> Iterator[None]:
+    """Columns visible to SQL as table `name` for the duration (no per-value conversion)."""
+    con.register(name, pa.table(columns))
+    try:
+        yield
+    finally:
+        con.unregister(name)
 
 
 class _Sketches:
-    """Stored exact hashes, sizes and signatures for a set of article ids."""
+    """Stored exact hashes, sizes and signatures of a set of article ids."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, ids: set[int], dtype: np.dtype) -> None:
-        rows = con.execute(
-            "SELECT article_id, exact, size, signature FROM signatures WHERE article_id IN (SELECT unnest(?))",
-            [sorted(ids)],
-        ).fetchall()
-        self.index = {row[0]: i for i, row in enumerate(rows)}
-        self.exact = [row[1] for row in rows]
-        self.sizes = np.array([row[2] for row in rows], dtype=np.int64)
-        self.signatures = np.stack([np.frombuffer(row[3], dtype=dtype) for row in rows]) if rows else None
+    def __init__(self, con: duckdb.DuckDBPyConnection, ids: np.ndarray, dtype: np.dtype) -> None:
+        with _registered(con, "wanted", article_id=np.unique(ids)):
+            table = con.execute(
+                "SELECT article_id, exact, size, signature FROM signatures JOIN wanted USING (article_id)"
+            ).fetch_arrow_table()
+        ids = table.column("article_id").to_numpy()
+        self.row_of = dict(zip(ids.tolist(), range(len(ids))))
+        self.exact = np.asarray(table.column("exact").to_pylist(), dtype=object)
+        self.sizes = table.column("size").to_numpy().astype(np.int64)
+        blobs = table.column("signature").combine_chunks()
+        offsets = np.frombuffer(blobs.buffers()[1], dtype=np.int32)[blobs.offset : blobs.offset + len(blobs) + 1]
+        data = np.frombuffer(blobs.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        self.signatures = data.view(dtype).reshape(len(ids), -1)
 
-    def compare(self, pairs: list[tuple[int, int]], settings: DedupSettings) -> list[tuple[str | None, float]]:
-        """Kind and similarity of each pair: `exact` on equal hashes, else the MinHash verdict."""
-        if not pairs:
-            return []
-        a = np.array([self.index[x] for x, _ in pairs])
-        b = np.array([self.index[y] for _, y in pairs])
-        kinds, sims = verify_pairs(
-            self.signatures[a], self.sizes[a], self.signatures[b], self.sizes[b], settings
-        )
-        return [
-            ("exact", 1.0) if self.exact[i] == self.exact[j] else (kind, float(sim))
-            for i, j, kind, sim in zip(a, b, kinds, sims)
-        ]
+    def compare(self, a: np.ndarray, b: np.ndarray, settings: DedupSettings) -> tuple[np.ndarray, np.ndarray]:
+        """Kind and similarity of each pair (a[i], b[i]): `exact` on equal hashes, else MinHash's verdict."""
+        ra = np.array([self.row_of[x] for x in a.tolist()], dtype=np.int64)
+        rb = np.array([self.row_of[x] for x in b.tolist()], dtype=np.int64)
+        kinds, sims = verify_pairs(self.signatures[ra], self.sizes[ra], self.signatures[rb], self.sizes[rb], settings)
+        exact = self.exact[ra] == self.exact[rb]
+        kinds[exact] = "exact"
+        return kinds, np.where(exact, 1.0, sims)
 
 
 def _cluster(
     con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], dtype: np.dtype, settings: DedupSettings
 ) -> BatchCounts:
     """Join new articles to the clusters they match; re-choose canonicals; rewrite provenance."""
-    pairs = _candidate_pairs(con, ids[0])
-    involved = {x for pair in pairs for x in pair}
-    sketches = _Sketches(con, involved, dtype)
-    edges = [pair for pair, (kind, _) in zip(pairs, sketches.compare(pairs, settings)) if kind]
+    counts = BatchCounts(new=len(ids))
+    a, b = _candidate_pairs(con, ids[0])
+    if len(a) == 0:
+        return counts
+    kinds, _ = _Sketches(con, np.concatenate([a, b]), dtype).compare(a, b, settings)
+    matched = kinds != None  # noqa: E711 (element-wise)
+    edges = list(zip(a[matched].tolist(), b[matched].tolist()))
+    if not edges:
+        return counts
 
-    # Old articles bring their whole cluster: each is joined to its canonical (= its cluster_id).
-    old = sorted({y for _, y in edges})
-    members = con.execute(
-        "SELECT id, cluster_id FROM articles WHERE cluster_id IN "
-        "(SELECT cluster_id FROM articles WHERE id IN (SELECT unnest(?)))",
-        [old],
-    ).fetchall() if old else []
+    # Older articles bring their whole cluster: each member is joined to its canonical (= cluster_id).
+    with _registered(con, "matched_old", id=np.unique(b[matched])):
+        members = con.execute(
+            "SELECT id, cluster_id FROM articles WHERE cluster_id IN "
+            "(SELECT cluster_id FROM articles JOIN matched_old USING (id))"
+        ).fetchall()
     union = UnionFind()
     for x, y in [*edges, *members]:
         union.union(x, y)
+    affected = [sorted(group) for group in union.groups() if len(group) > 1]
 
-    components: dict[int, list[int]] = {}
-    for node in {x for pair in [*edges, *members] for x in pair}:
-        components.setdefault(union.find(node), []).append(node)
-    affected = [sorted(c) for c in components.values() if len(c) > 1]
-    counts = BatchCounts(new=len(ids))
-    if not affected:
-        return counts
+    flat = np.array([x for group in affected for x in group], dtype=np.int64)
+    with _registered(con, "affected", id=flat):
+        info = {
+            row[0]: Member(*row)
+            for row in con.execute(
+                # the article id is the ingest order
+                "SELECT id, published_at, id, length(body), url FROM articles JOIN affected USING (id)"
+            ).fetchall()
+        }
+    canonical_of = {x: choose_canonical([info[m] for m in group]) for group in affected for x in group}
+    member_ids = np.fromiter(canonical_of, dtype=np.int64, count=len(canonical_of))
+    canonical_ids = np.fromiter(canonical_of.values(), dtype=np.int64, count=len(canonical_of))
+    with _registered(con, "assigned", id=member_ids, canonical=canonical_ids):
+        con.execute(
+            "UPDATE articles SET cluster_id = m.canonical, is_canonical = (articles.id = m.canonical) "
+            "FROM assigned m WHERE articles.id = m.id"
+        )
+        con.execute("DELETE FROM duplicates WHERE article_id IN (SELECT id FROM assigned)")
 
-    flat = [x for c in affected for x in c]
-    info = {
-        row[0]: Member(*row)
-        for row in con.execute(
-            # the article id is the ingest order
-            "SELECT id, published_at, id, length(body), url FROM articles WHERE id IN (SELECT unnest(?))",
-            [flat],
-        ).fetchall()
-    }
-    canonical_of = {x: choose_canonical([info[m] for m in c]) for c in affected for x in c}
-    con.execute(
-        "UPDATE articles SET cluster_id = m.canonical, is_canonical = (articles.id = m.canonical) "
-        "FROM (SELECT unnest(?) AS id, unnest(?) AS canonical) m WHERE articles.id = m.id",
-        [list(canonical_of), list(canonical_of.values())],
-    )
-
-    duplicates = [(x, c) for x, c in canonical_of.items() if x != c]
-    sketches = _Sketches(con, set(flat), dtype)
-    verdicts = sketches.compare(duplicates, settings)
-    rows = [
-        (x, c, kind or "near", sim) for (x, c), (kind, sim) in zip(duplicates, verdicts)
-    ]
-    con.execute("DELETE FROM duplicates WHERE article_id IN (SELECT unnest(?))", [flat])
-    if rows:
-        con.executemany("INSERT INTO duplicates VALUES (?, ?, ?, ?, ?)", [(*r, run_id) for r in rows])
-    new_ids = set(ids)
-    counts.exact_duplicates = sum(1 for r in rows if r[0] in new_ids and r[2] == "exact")
-    counts.near_duplicates = sum(1 for r in rows if r[0] in new_ids and r[2] != "exact")
+    copies = member_ids != canonical_ids
+    dup, canon = member_ids[copies], canonical_ids[copies]
+    kinds, sims = _Sketches(con, flat, dtype).compare(dup, canon, settings)
+    kinds[kinds == None] = "near"  # noqa: E711 joined through other members, not directly similar
+    with _registered(
+        con, "provenance", article_id=dup, canonical_id=canon, kind=kinds.astype(str), similarity=sims,
+        run_id=np.full(len(dup), run_id, dtype=np.int64),
+    ):
+        con.execute("INSERT INTO duplicates BY NAME SELECT * FROM provenance")
+    new = np.isin(dup, np.asarray(ids, dtype=np.int64))
+    counts.exact_duplicates = int(np.sum(new & (kinds == "exact")))
+    counts.near_duplicates = int(np.sum(new & (kinds != "exact")))
     return counts
