@@ -14,7 +14,7 @@ story" line). Then times, for each path, text -> clusters:
 
 Reports docs/s, peak memory during each path (high-water mark of the proportional
 set size of the process and its workers above the level before the path, sampled
-every 20 ms: the generated texts are not counted), and the share of generated copies
+every 100 ms: the generated texts are not counted), and the share of generated copies
 each path put with their source (datasketch merges every LSH match unverified).
 
 Usage: ``.venv/bin/python bench/dedup_speed.py [--n 100000] [--workers 2] [--no-datasketch]``
@@ -99,7 +99,7 @@ class PeakMemory:
         return self._pss(os.getpid()) + sum(self._pss(c.pid) for c in mp.active_children())
 
     def _watch(self) -> None:
-        while not self._stop.wait(0.02):
+        while not self._stop.wait(0.1):
             self.peak = max(self.peak, self._total() - self.start)
 
     def __enter__(self) -> PeakMemory:
@@ -113,31 +113,32 @@ class PeakMemory:
         self._thread.join()
 
 
-_DOCS: list[str] = []  # set before the pool forks; workers read their slice
-_SETTINGS: DedupSettings | None = None
+_SETTINGS: DedupSettings | None = None  # set before the pool forks
 
 
-def _fingerprint_slice(bounds: tuple[int, int]) -> Fingerprints:
-    return fingerprint(_DOCS[bounds[0] : bounds[1]], _SETTINGS)
+def _fingerprint_slice(docs: list[str]) -> Fingerprints:
+    return fingerprint(docs, _SETTINGS)
 
 
 def fingerprint_parallel(docs: list[str], settings: DedupSettings, workers: int) -> Fingerprints:
-    """``fingerprint`` over slices in ``workers`` forked processes (rows are independent)."""
-    global _DOCS, _SETTINGS
+    """``fingerprint`` over slices in ``workers`` processes (rows are independent).
+    Slices travel pickled: forked workers reading the parent's list would copy its
+    pages on write (reference counts) and double the texts' memory."""
+    global _SETTINGS
     if workers <= 1:
         return fingerprint(docs, settings)
-    _DOCS, _SETTINGS = docs, settings
+    _SETTINGS = settings
     n, step = len(docs), max(1000, min(20000, -(-len(docs) // (4 * workers))))
     exact: list[str] = []
     sigs = np.empty((n, settings.num_perm), dtype=np.uint32)
     sizes = np.empty(n, dtype=np.int64)
     keys = np.empty((n, settings.bands), dtype=np.int64)
-    slices = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
+    bounds = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
     with mp.get_context("fork").Pool(workers) as pool:
-        for (lo, hi), part in zip(slices, pool.imap(_fingerprint_slice, slices)):
+        parts = pool.imap(_fingerprint_slice, (docs[lo:hi] for lo, hi in bounds))
+        for (lo, hi), part in zip(bounds, parts):
             exact.extend(part.exact)
             sigs[lo:hi], sizes[lo:hi], keys[lo:hi] = part.signatures, part.sizes, part.band_keys
-    _DOCS = []
     return Fingerprints(exact, sigs, sizes, keys)
 
 

@@ -12,16 +12,19 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
-from newswash.cleaners import Cleaner
+from newswash.cleaners import Cleaner, rule_hits
+from newswash.cleaners.boilerplate import LineCounts
 from newswash.dedup import DedupSettings
 from newswash.pipeline import Processed, process
 from newswash.records import Article, Failure
 from newswash.settings import Settings, load_settings
 from newswash.sources import read_locations
 from newswash.sources.crawl import Crawl
+from newswash.warehouse.boilerplate import load_line_counts
 from newswash.warehouse.load import load_batch
+from newswash.warehouse.lock import writer_lock
 from newswash.warehouse.report import markdown_report
-from newswash.warehouse.store import finish_run, known_urls, open_warehouse, record_failures, start_run
+from newswash.warehouse.store import failure_reasons, finish_run, known_urls, open_warehouse, record_failures, start_run
 
 
 def _batches(items: Iterable[Article | Failure], size: int) -> Iterator[list[Article | Failure]]:
@@ -55,9 +58,9 @@ def _warc_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
 
 
 @task(cache_policy=NONE)
-def process_task(articles: list[Article], cleaner: Cleaner, dedup: DedupSettings) -> Processed:
+def process_task(articles: list[Article], cleaner: Cleaner, dedup: DedupSettings, stored_lines: LineCounts) -> Processed:
     """Extract, clean and fingerprint one batch."""
-    return process(articles, cleaner, dedup)
+    return process(articles, cleaner, dedup, stored_lines)
 
 
 @task(cache_policy=NONE)
@@ -73,6 +76,7 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
     cleaner = Cleaner.from_toml(settings.cleaning_rules)
     dedup = DedupSettings.from_toml(settings.dedup_settings)
     counts: Counter = Counter()
+    rule_counts: Counter = Counter()
     seen: set[str] = set()
     crawl = Crawl(con, run_id, settings.fetch, settings.sources, _warc_dir(con))
     for batch in _batches(read_locations(locations, crawl), settings.batch_size):
@@ -84,7 +88,10 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
         counts["skipped"] += len(articles) - len(fresh)
         fetched = fetch_task(crawl, fresh)
         failures += [item for item in fetched if isinstance(item, Failure)]
-        processed = process_task([item for item in fetched if isinstance(item, Article)], cleaner, dedup)
+        to_process = [item for item in fetched if isinstance(item, Article)]
+        stored_lines = load_line_counts(con, {a.source for a in to_process})
+        processed = process_task(to_process, cleaner, dedup, stored_lines)
+        rule_counts.update(rule_hits(processed.articles))
         failures += processed.failures
         counts["extracted"] += len(processed.articles)
         counts.update(load_task(con, run_id, processed, dedup))
@@ -92,18 +99,20 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
         counts["failed"] += len(failures)
         logger.info("batch loaded: %s", dict(counts))
     crawl.close()
+    logger.info("cleaning rule hits: %s", dict(rule_counts.most_common()))
     counts.update({k: crawl.counts[k] for k in ("fetched", "unchanged", "skipped")})
     return counts
 
 
 @flow(name="ingest", log_prints=True)
 def ingest_flow(locations: list[str], db_path: str | None = None, config_path: str | None = None,
-                allow_private_hosts: bool = False) -> dict[str, int]:
-    """Ingest files, folders and page URLs into the warehouse; returns the run's counts and id."""
+                allow_private_hosts: bool = False) -> dict:
+    """Ingest into the warehouse; returns the run's id, counts, and failures counted by reason."""
     settings = load_settings(Path(config_path) if config_path else None)
     if allow_private_hosts:
         settings = settings.with_private_hosts_allowed()
-    with open_warehouse(Path(db_path) if db_path else settings.db_path) as con:
+    db = Path(db_path) if db_path else settings.db_path
+    with writer_lock(db, settings.lock_wait, on_wait=get_run_logger().warning), open_warehouse(db) as con:
         run_id = start_run(con, locations)
         try:
             counts = run_ingest(con, run_id, locations, settings)
@@ -112,4 +121,5 @@ def ingest_flow(locations: list[str], db_path: str | None = None, config_path: s
             raise
         finish_run(con, run_id, "completed", dict(counts))
         create_markdown_artifact(key="newswash-run-report", markdown=markdown_report(con, run_id))
-    return {"run_id": run_id, **counts}
+        reasons = failure_reasons(con, run_id)
+    return {"run_id": run_id, **counts, "failure_reasons": reasons}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from newswash.cleaners import Cleaner, extract
+from newswash.cleaners.boilerplate import LineCounts
 from newswash.dedup import DedupSettings, Fingerprints, fingerprint
 from newswash.records import Article, Failure
 
@@ -33,11 +34,16 @@ def extract_and_clean(article: Article, cleaner: Cleaner) -> Article | Failure:
     return article
 
 
-def process(articles: list[Article], cleaner: Cleaner, dedup: DedupSettings) -> Processed:
-    """Extract, clean and fingerprint a batch."""
+def process(
+    articles: list[Article], cleaner: Cleaner, dedup: DedupSettings, stored_lines: LineCounts | None = None
+) -> Processed:
+    """Extract, clean (per article, then learned site boilerplate over the batch) and fingerprint."""
     kept: list[Article] = []
     failures: list[Failure] = []
     for article in articles:
         result = extract_and_clean(article, cleaner)
         (failures if isinstance(result, Failure) else kept).append(result)
+    cleaner.remove_boilerplate(kept, stored_lines)
+    failures += [Failure(a.url, "clean", a.error) for a in kept if a.error]
+    kept = [a for a in kept if not a.error]
     return Processed(kept, fingerprint([a.body for a in kept], dedup), failures)

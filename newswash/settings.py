@@ -58,6 +58,7 @@ class FetchSettings:
 @dataclass(frozen=True)
 class Settings:
     db_path: Path
+    lock_wait: float
     batch_size: int
     cleaning_rules: Path
     dedup_settings: Path
@@ -144,6 +145,7 @@ def load_settings(config: Path | None = None) -> Settings:
     try:
         return Settings(
             db_path=merged["warehouse"]["path"],
+            lock_wait=float(merged["warehouse"]["lock_wait"]),
             batch_size=int(merged["pipeline"]["batch_size"]),
             cleaning_rules=merged["cleaning"]["rules"],
             dedup_settings=merged["dedup"]["settings"],

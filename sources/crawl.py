@@ -225,5 +225,7 @@ class Crawl:
                 if kind == "page" and response.media_type != "text/plain":
                     extra["canonical_url"] = canonical_link(decode(response.content[:65536], response.charset), url)
             rows.append((response, kind, source.name if source else None, extra))
+        rows += [(r, "robots", None, {}) for r in self.fetcher.robots_responses]
+        self.fetcher.robots_responses.clear()
         fetchlog.record(self.con, self.run_id, rows)
         return responses

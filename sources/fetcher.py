@@ -106,6 +106,7 @@ class Fetcher:
         self.on_response = on_response
         self.gates: dict[str, HostGate] = {}
         self.robots: dict[str, RobotRules] = {}
+        self.robots_responses: list[Response] = []  # robots.txt fetches, for the caller to log
         self._private: dict[str, str | None] = {}
         self._client: httpx.AsyncClient | None = None
         self._global: asyncio.Semaphore | None = None
@@ -196,6 +197,8 @@ class Fetcher:
                 robots_opts = replace(opts, max_decompressed_bytes=min(opts.max_decompressed_bytes, 1_000_000))
                 response = await self._with_retries(Request(f"{key}/robots.txt", robots_opts, frozenset()))
                 text = response.content.decode("utf-8", "replace") if response.outcome == "fetched" else ""
+                response.content = b""
+                self.robots_responses.append(response)
                 rules = RobotRules.from_response(response.status, text)
                 gate = self._gate(url, opts)
                 gate.delay = max(gate.delay, min(rules.crawl_delay(opts.user_agent), opts.max_crawl_delay))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
 import json
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from prefect.settings import PREFECT_API_URL
 from prefect.testing.utilities import prefect_test_harness
 
 from newswash.cli import main
@@ -17,10 +19,16 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="session")
-def prefect_api() -> Iterator[None]:
-    """Flows run against Prefect's ephemeral API, started once for the whole session."""
+def prefect_api() -> Iterator[str]:
+    """Flows run against Prefect's ephemeral API, started once for the whole session; yields its URL."""
     with prefect_test_harness(server_startup_timeout=180):
-        yield
+        yield PREFECT_API_URL.value()
+
+
+@pytest.fixture
+def prefect_env(prefect_api: str) -> dict[str, str]:
+    """Environment for a `newswash` subprocess that uses the session's Prefect API."""
+    return {**os.environ, "PREFECT_API_URL": prefect_api}
 
 
 class Cli:
@@ -42,5 +50,5 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, prefect_api: None) -> Cli:
+def cli(tmp_path: Path, prefect_api: str) -> Cli:
     return Cli(tmp_path / "wh.duckdb")

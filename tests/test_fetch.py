@@ -61,7 +61,7 @@ def test_feeds_load_every_page_and_a_second_run_fetches_nothing(cli: Cli, site: 
     run = cli.sql("select new, fetched, unchanged, skipped from runs where run_id = 2")[0]
     assert run == {"new": 0, "fetched": 0, "unchanged": 3, "skipped": len(_pages())}
     assert cli.sql("select count(*) as n from articles")[0]["n"] == len(_pages())
-    log = cli.sql("select kind, outcome, status, count(*) as n from fetch_log where run_id = 2 group by all")
+    log = cli.sql("select kind, outcome, status, count(*) as n from fetch_log where run_id = 2 and kind <> 'robots' group by all")
     assert log == [{"kind": "listing", "outcome": "unchanged", "status": 304, "n": 3}]
 
     before = cli.sql("select id, url, body, cluster_id from articles order by id")

@@ -111,3 +111,22 @@ def test_clusters_do_not_depend_on_batch_boundaries(cli: Cli, tmp_path: Path) ->
         {u: r["cluster_id"] for u, r in by_url(batched).items()}
     )
     assert {r["url"] for r in whole if r["is_canonical"]} == {r["url"] for r in batched if r["is_canonical"]}
+
+
+def test_learned_site_boilerplate_carries_over_to_later_runs(cli: Cli, tmp_path: Path) -> None:
+    footer = "Gazette Media Group newsroom tips line"
+    stories = [line for line in (SEEDS / "003_ae0c949be3533aa7.txt").read_text("utf-8").splitlines() if len(line) > 200]
+
+    def records(start: int, n: int) -> list[str]:
+        return [json.dumps({"url": f"https://gazette.example/{i}", "source": "gazette.example",
+                            "text": f"{stories[i % len(stories)]} Story {i}.\n\n{footer}"}) for i in range(start, start + n)]
+
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("\n".join(records(0, 12)) + "\n", encoding="utf-8")
+    second.write_text("\n".join(records(12, 1)) + "\n", encoding="utf-8")
+    assert cli("ingest", str(first))[0] == 0
+    assert cli("ingest", str(second))[0] == 0  # one article: only the stored counts can tell
+    bodies = cli.sql("select url, body from articles order by url")
+    assert len(bodies) == 13 and all(footer not in row["body"] for row in bodies)
+    logged = cli.sql("select run_id, count(*) as n from cleaning_log where rule = 'site_boilerplate' group by 1 order by 1")
+    assert logged == [{"run_id": 1, "n": 12}, {"run_id": 2, "n": 1}]

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from newswash.dedup import DedupSettings, Fingerprints, Member, UnionFind, choose_canonical, verify_pairs
 from newswash.records import Article
+from newswash.warehouse.boilerplate import add_line_counts
 
 
 @dataclass
@@ -35,6 +36,7 @@ def load_batch(
     con.execute("BEGIN")
     try:
         ids = _insert_articles(con, run_id, articles, fingerprints)
+        add_line_counts(con, articles)
         counts = _cluster(con, run_id, ids, fingerprints.signatures.dtype, settings)
         con.execute("COMMIT")
     except BaseException:

@@ -13,7 +13,7 @@ import duckdb
 
 from newswash.errors import NewswashError
 from newswash.records import Failure
-from newswash.warehouse.search import build_index
+from newswash.warehouse.search import build_index, is_stale
 
 MIGRATIONS = resources.files("newswash.warehouse").joinpath("migrations")
 
@@ -117,13 +117,27 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def start_run(con: duckdb.DuckDBPyConnection, inputs: list[str]) -> int:
-    """Record a new run as `running` and return its id."""
+    """Record a new run as `running` and return its id.
+
+    The caller holds the writer lock, so a run still marked `running` died (killed or
+    crashed): it is marked `abandoned`; its loaded batches stay, the rest is redone.
+    """
+    con.execute("UPDATE runs SET status = 'abandoned' WHERE status = 'running'")
     row = con.execute(
         "INSERT INTO runs (run_id, started_at, status, inputs) "
         "VALUES (nextval('run_ids'), now()::TIMESTAMP, 'running', ?) RETURNING run_id",
         [inputs],
     ).fetchone()
     return int(row[0])
+
+
+def failure_reasons(con: duckdb.DuckDBPyConnection, run_id: int, most: int = 8) -> dict[str, int]:
+    """The run's commonest failure reasons ("stage: reason", details in brackets dropped) and counts."""
+    return dict(con.execute(
+        "SELECT stage || ': ' || regexp_replace(reason, ' \\(.*$', '') AS why, count(*) AS n FROM failures "
+        "WHERE run_id = ? GROUP BY why ORDER BY n DESC, why LIMIT ?",
+        [run_id, most],
+    ).fetchall())
 
 
 def record_failures(con: duckdb.DuckDBPyConnection, run_id: int, failures: Iterable[Failure]) -> None:
@@ -148,7 +162,8 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: int, status: str, counts:
         """,
         [run_id],
     )
-    build_index(con)
+    if is_stale(con):
+        build_index(con)
 
 
 def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from newswash.settings import Settings, load_settings
 
@@ -35,22 +34,16 @@ def ingest(locations: list[str], args: argparse.Namespace) -> dict[str, int]:
         config_path=str(args.config) if args.config else None,
         allow_private_hosts=args.allow_private_hosts,
     )
-    print(f"run #{counts['run_id']}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "run_id"))
-    print(summary(Path(args.db or settings.db_path), counts))
+    print(f"run #{counts['run_id']}: " + ", ".join(
+        f"{k} {v}" for k, v in counts.items() if k not in ("run_id", "failure_reasons")))
+    print(summary(counts))
     return counts
 
 
-def summary(db: Path, counts: dict[str, int]) -> str:
+def summary(counts: dict) -> str:
     """fetched, unchanged, skipped, failed by reason, new articles, duplicates."""
-    from newswash.warehouse.store import open_warehouse
-
-    with open_warehouse(db, read_only=True) as con:
-        reasons = con.execute(
-            "SELECT stage || ': ' || regexp_replace(reason, ' \\(.*$', '') AS why, count(*) AS n FROM failures "
-            "WHERE run_id = ? GROUP BY why ORDER BY n DESC, why LIMIT 8",
-            [counts["run_id"]],
-        ).fetchall()
-    failed = f"failed {counts.get('failed', 0)}" + (f" ({'; '.join(f'{w} x{n}' for w, n in reasons)})" if reasons else "")
+    reasons = counts.get("failure_reasons", {})
+    failed = f"failed {counts.get('failed', 0)}" + (f" ({'; '.join(f'{w} x{n}' for w, n in reasons.items())})" if reasons else "")
     duplicates = counts.get("exact_duplicates", 0) + counts.get("near_duplicates", 0)
     return (f"summary: fetched {counts.get('fetched', 0)}, unchanged {counts.get('unchanged', 0)}, "
             f"skipped {counts.get('skipped', 0)}, {failed}, new articles {counts.get('new', 0)}, "

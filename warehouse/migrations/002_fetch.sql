@@ -3,7 +3,7 @@ CREATE TABLE IF NOT EXISTS fetch_log (
     run_id        BIGINT NOT NULL,
     url           VARCHAR NOT NULL,         -- normalized URL asked for (the incremental key)
     final_url     VARCHAR,                  -- after redirects
-    kind          VARCHAR NOT NULL,         -- page | listing (feed, sitemap, homepage, URL list)
+    kind          VARCHAR NOT NULL,         -- page | listing (feed, sitemap, homepage, URL list) | robots
     source        VARCHAR,
     status        INTEGER,                  -- last HTTP status; NULL when there was no answer
     bytes         BIGINT,                   -- bytes on the wire

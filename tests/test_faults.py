@@ -1,0 +1,143 @@
+"""Fault tolerance: SIGKILL during a run, then a rerun; two runs started at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import FIXTURES, Cli
+from newswash.warehouse.lock import writer_lock
+
+TABLES_KEYED_BY_ARTICLE = ("signatures", "duplicates")
+
+
+def _sentences() -> list[str]:
+    """Real story sentences from the fixtures (newsweb-dev records and the seeds)."""
+    texts = [json.loads(line)["text"] for line in (FIXTURES / "dedup" / "records.jsonl").read_text().splitlines()]
+    texts += [p.read_text("utf-8") for p in sorted((FIXTURES / "cleaners" / "seeds").glob("*.txt"))]
+    return sorted({s for t in texts for s in re.split(r"(?<=[.!?])\s+", t) if len(s.split()) >= 8})
+
+
+def make_corpus(path: Path, n: int, seed: int = 7) -> Path:
+    """`n` JSONL stories of three paragraphs of random real sentences; every 10th repeats an earlier one."""
+    rng = random.Random(seed)
+    pool = _sentences()
+    records: list[dict] = []
+    for i in range(n):
+        if i % 10 == 9:
+            text = records[rng.randrange(len(records))]["text"]
+        else:
+            text = "\n\n".join(" ".join(rng.sample(pool, rng.randint(3, 4))) for _ in range(3))
+        records.append({"url": f"https://news.example/{i}", "text": text, "source": f"s{i % 5}.example",
+                        "published_at": f"2024-01-{1 + i % 28:02d}T{i % 24:02d}:00:00Z"})
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+def _ingest_cmd(corpus: Path, db: Path, config: Path) -> list[str]:
+    return [sys.executable, "-m", "newswash.cli", "ingest", str(corpus), "--db", str(db), "--config", str(config)]
+
+
+def _state(db: Path) -> dict:
+    """What a correct warehouse must agree on, whatever happened to the runs that built it."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT url, cluster_id, is_canonical FROM articles").fetchall()
+        url_of = dict(con.execute("SELECT id, url FROM articles").fetchall())
+        repeated = {
+            table: con.execute(f"SELECT count(*) FROM (SELECT article_id FROM {table} GROUP BY 1 HAVING count(*) > 1)").fetchone()[0]
+            for table in TABLES_KEYED_BY_ARTICLE
+        }
+        orphans = con.execute("SELECT count(*) FROM signatures WHERE article_id NOT IN (SELECT id FROM articles)").fetchone()[0]
+        bands = con.execute("SELECT count(DISTINCT c) FROM (SELECT count(*) c FROM band_keys GROUP BY article_id)").fetchone()[0]
+    return {
+        "clusters": sorted(sorted(u for u, c, _ in rows if c == cid) for cid in {c for _, c, _ in rows}),
+        "canonical": sorted(url_of[c] for c in {c for _, c, _ in rows}),
+        "flags": sorted(u for u, _, canon in rows if canon),
+        "repeated": repeated,
+        "orphans": orphans,
+        "band_rows_per_article": bands,
+    }
+
+
+@pytest.fixture
+def small_batches(tmp_path: Path) -> Path:
+    config = tmp_path / "batches.toml"
+    config.write_text("[pipeline]\nbatch_size = 60\n")
+    return config
+
+
+@pytest.mark.parametrize("kill_delay", [0.0, 0.4, 1.1])
+def test_sigkill_mid_run_then_rerun_completes_without_duplicates(
+    cli: Cli, tmp_path: Path, prefect_env: dict[str, str], small_batches: Path, kill_delay: float
+) -> None:
+    corpus = make_corpus(tmp_path / "corpus.jsonl", 900)
+    killed_db = tmp_path / "killed.duckdb"
+    process = subprocess.Popen(_ingest_cmd(corpus, killed_db, small_batches), env=prefect_env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Kill once at least one batch is in, plus a delay that lands elsewhere in the next batches.
+    for line in process.stderr:
+        if "batch loaded" in line:
+            break
+    time.sleep(kill_delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+    cli.db = killed_db
+    code, out, err = cli("ingest", str(corpus), "--config", str(small_batches))
+    assert code == 0, err
+    runs = cli.sql("select status, new from runs order by run_id")
+    assert runs[0]["status"] == "abandoned" and runs[-1]["status"] == "completed"
+
+    cli.db = tmp_path / "clean.duckdb"
+    assert cli("ingest", str(corpus), "--config", str(small_batches))[0] == 0
+    recovered, clean = _state(killed_db), _state(cli.db)
+    assert len([u for c in recovered["clusters"] for u in c]) == 900
+    assert recovered["repeated"] == {t: 0 for t in TABLES_KEYED_BY_ARTICLE}
+    assert recovered["orphans"] == 0 and recovered["band_rows_per_article"] == 1
+    assert recovered["clusters"] == clean["clusters"]
+    assert recovered["canonical"] == clean["canonical"] == recovered["flags"]
+
+
+def test_two_runs_started_at_once_write_one_after_the_other(
+    tmp_path: Path, prefect_env: dict[str, str], small_batches: Path
+) -> None:
+    corpus = make_corpus(tmp_path / "corpus.jsonl", 300)
+    db = tmp_path / "shared.duckdb"
+    runs = [subprocess.Popen(_ingest_cmd(corpus, db, small_batches), env=prefect_env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err[-2000:] for _, err in results]
+    with duckdb.connect(str(db), read_only=True) as con:
+        runs_ = con.execute("SELECT status, new, started_at, finished_at FROM runs ORDER BY run_id").fetchall()
+        articles = con.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone()
+    assert articles == (300, 300)
+    assert [r[0] for r in runs_] == ["completed", "completed"]
+    assert sorted(r[1] for r in runs_) == [0, 300]
+    assert runs_[1][2] >= runs_[0][3], "the second run started writing before the first finished"
+
+
+def test_a_run_waits_for_the_writer_then_gives_up_with_one_line(cli: Cli, tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus.jsonl", 20)
+    impatient = tmp_path / "impatient.toml"
+    impatient.write_text("[warehouse]\nlock_wait = 1.5\n")
+    with writer_lock(cli.db, wait=0):
+        started = time.monotonic()
+        code, out, err = cli("ingest", str(corpus), "--config", str(impatient))
+        waited = time.monotonic() - started
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        f"newswash: error: another run (pid {os.getpid()}) is writing to {cli.db}; gave up after 1.5 s"
+    )
+    assert waited >= 1.5
+    assert cli("ingest", str(corpus))[0] == 0  # the lock is free again
