@@ -17,7 +17,7 @@ set size of the process and its workers above the level before the path, sampled
 every 100 ms: the generated texts are not counted), and the share of generated copies
 each path put with their source (datasketch merges every LSH match unverified).
 
-Usage: ``.venv/bin/python bench/dedup_speed.py [--n 100000] [--workers 2] [--no-datasketch]``
+Usage: ``.venv/bin/python bench/dedup_speed.py [--n 100000] [--workers 1] [--no-datasketch]``
 """
 
 from __future__ import annotations
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="documents to generate")
     parser.add_argument(
-        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="fingerprint processes"
+        "--workers", type=int, default=1, help="fingerprint processes (rows are independent)"
     )
     parser.add_argument("--no-datasketch", action="store_true", help="time newswash only")
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="newsweb-dev folder")

@@ -13,6 +13,8 @@ from .lsh import candidate_pairs
 from .settings import DedupSettings
 from .verify import verify_pairs
 
+_VERIFY_CHUNK = 100_000  # candidate pairs verified at once
+
 
 def exact_order(exact: Sequence[str]) -> np.ndarray:
     """A content-derived int64 per row (the first 64 bits of the exact hash)."""
@@ -35,10 +37,14 @@ def duplicate_pairs(fp: Fingerprints, settings: DedupSettings) -> tuple[np.ndarr
     rows = np.arange(len(rep_of))
     copies = np.flatnonzero((rep_of != rows) & (fp.sizes > 0))
     reps = np.flatnonzero((rep_of == rows) & (fp.sizes > 0))
-    a, b = candidate_pairs(fp.band_keys[reps], exact_order([fp.exact[i] for i in reps]), settings.bucket_window)
+    order = exact_order([fp.exact[i] for i in reps])
+    a, b = candidate_pairs(fp.band_keys[reps], order, settings.bucket_window)
     a, b = reps[a], reps[b]
-    kinds, _ = verify_pairs(fp.signatures[a], fp.sizes[a], fp.signatures[b], fp.sizes[b], settings)
-    ok = kinds != None  # noqa: E711 - elementwise on an object array
+    ok = np.zeros(len(a), dtype=bool)
+    for lo in range(0, len(a), _VERIFY_CHUNK):  # bounds the gathered signature copies
+        x, y = a[lo : lo + _VERIFY_CHUNK], b[lo : lo + _VERIFY_CHUNK]
+        kinds, _ = verify_pairs(fp.signatures[x], fp.sizes[x], fp.signatures[y], fp.sizes[y], settings)
+        ok[lo : lo + len(x)] = kinds != None  # noqa: E711 - elementwise on an object array
     return np.concatenate([rep_of[copies], a[ok]]), np.concatenate([copies, b[ok]])
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
 import duckdb
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
+from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
@@ -17,7 +19,8 @@ from newswash.cleaners.boilerplate import LineCounts
 from newswash.dedup import DedupSettings
 from newswash.pipeline import Processed, process
 from newswash.records import Article, Failure
-from newswash.settings import Settings, load_settings
+from newswash.errors import NewswashError
+from newswash.settings import ExecutorSettings, Settings, load_settings
 from newswash.sources import read_locations
 from newswash.sources.crawl import Crawl
 from newswash.warehouse.boilerplate import load_line_counts
@@ -71,13 +74,30 @@ def load_task(con: duckdb.DuckDBPyConnection, run_id: int, batch: Processed, ded
 
 
 def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str], settings: Settings) -> Counter:
-    """Process every input location in batches; returns the run's counts."""
+    """Process every input location in batches; returns the run's counts.
+
+    Up to `parallel_batches` batches are extracted and cleaned at once on the task
+    runner; each is deduplicated and loaded here, in input order, as it completes.
+    """
     logger = get_run_logger()
     cleaner = Cleaner.from_toml(settings.cleaning_rules)
     dedup = DedupSettings.from_toml(settings.dedup_settings)
     counts: Counter = Counter()
     rule_counts: Counter = Counter()
     seen: set[str] = set()
+    in_flight: deque[tuple[PrefectFuture[Processed], list[Failure]]] = deque()
+
+    def load_oldest() -> None:
+        future, failures = in_flight.popleft()
+        processed = future.result()
+        rule_counts.update(rule_hits(processed.articles))
+        failures += processed.failures
+        counts["extracted"] += len(processed.articles)
+        counts.update(load_task(con, run_id, processed, dedup))
+        record_failures(con, run_id, failures)
+        counts["failed"] += len(failures)
+        logger.info("batch loaded: %s", dict(counts))
+
     crawl = Crawl(con, run_id, settings.fetch, settings.sources, _warc_dir(con))
     for batch in _batches(read_locations(locations, crawl), settings.batch_size):
         failures = [item for item in batch if isinstance(item, Failure)]
@@ -90,18 +110,31 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
         failures += [item for item in fetched if isinstance(item, Failure)]
         to_process = [item for item in fetched if isinstance(item, Article)]
         stored_lines = load_line_counts(con, {a.source for a in to_process})
-        processed = process_task(to_process, cleaner, dedup, stored_lines)
-        rule_counts.update(rule_hits(processed.articles))
-        failures += processed.failures
-        counts["extracted"] += len(processed.articles)
-        counts.update(load_task(con, run_id, processed, dedup))
-        record_failures(con, run_id, failures)
-        counts["failed"] += len(failures)
-        logger.info("batch loaded: %s", dict(counts))
+        in_flight.append((process_task.submit(to_process, cleaner, dedup, stored_lines), failures))
+        if len(in_flight) >= settings.executor.parallel_batches:
+            load_oldest()
+    while in_flight:
+        load_oldest()
     crawl.close()
     logger.info("cleaning rule hits: %s", dict(rule_counts.most_common()))
     counts.update({k: crawl.counts[k] for k in ("fetched", "unchanged", "skipped")})
     return counts
+
+
+def task_runner(executor: ExecutorSettings) -> TaskRunner:
+    """Threads for `local`; Dask through prefect-dask for `dask` (a local cluster, or one by address)."""
+    if executor.kind == "local":
+        return ThreadPoolTaskRunner(max_workers=executor.parallel_batches)
+    if executor.kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if executor.dask_address:
+            return DaskTaskRunner(address=executor.dask_address)
+        return DaskTaskRunner(cluster_kwargs={
+            "n_workers": executor.dask_workers, "threads_per_worker": 1, "processes": True,
+            "dashboard_address": ":0",
+        })
+    raise NewswashError(f"unknown executor {executor.kind!r} (local or dask)")
 
 
 @flow(name="ingest", log_prints=True)
@@ -123,3 +156,22 @@ def ingest_flow(locations: list[str], db_path: str | None = None, config_path: s
         create_markdown_artifact(key="newswash-run-report", markdown=markdown_report(con, run_id))
         reasons = failure_reasons(con, run_id)
     return {"run_id": run_id, **counts, "failure_reasons": reasons}
+
+
+def flow_for(settings: Settings) -> Flow:
+    """The ingest flow on the executor the settings name."""
+    return ingest_flow.with_options(task_runner=task_runner(settings.executor))
+
+
+def ingest(locations: list[str], db_path: Path | None = None, config_path: Path | None = None,
+           allow_private_hosts: bool = False, executor: str | None = None) -> dict:
+    """Run one ingest: the flow on the configured executor, or on `executor` when given."""
+    settings = load_settings(config_path)
+    if executor:
+        settings = settings.with_executor(executor)
+    return flow_for(settings)(
+        locations,
+        db_path=str(db_path) if db_path else None,
+        config_path=str(config_path) if config_path else None,
+        allow_private_hosts=allow_private_hosts,
+    )

@@ -8,22 +8,22 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 
 from newswash.errors import NewswashError
-from newswash.flows.ingest import ingest_flow
+from newswash.flows.ingest import flow_for
 from newswash.settings import Settings
 
 
 def deployments(settings: Settings, db_path: Path, config_path: Path | None) -> list[RunnerDeployment]:
     """A deployment of `ingest` for each source with a `schedule` (cron) or an `interval` (seconds)."""
     found = []
+    ingest_flow = flow_for(settings)
     for source in settings.sources:
-        cron, interval = getattr(source, "schedule", None), getattr(source, "interval", None)
-        if not cron and not interval:
+        if not source.schedule and not source.interval:
             continue
         found.append(
             ingest_flow.to_deployment(
                 name=f"ingest-{source.name}",
-                cron=cron or None,
-                interval=interval or None,
+                cron=source.schedule or None,
+                interval=source.interval or None,
                 parameters={
                     "locations": [source.location],
                     "db_path": str(db_path),

@@ -56,14 +56,29 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class ExecutorSettings:
+    """Where extract, clean and fingerprint run: `local` threads, or `dask` workers."""
+
+    kind: str
+    parallel_batches: int
+    dask_address: str
+    dask_workers: int
+
+
+@dataclass(frozen=True)
 class Settings:
     db_path: Path
     lock_wait: float
     batch_size: int
+    executor: ExecutorSettings
     cleaning_rules: Path
     dedup_settings: Path
     fetch: FetchSettings
     sources: tuple[Source, ...]
+
+    def with_executor(self, kind: str) -> Settings:
+        """These settings, with another executor."""
+        return replace(self, executor=replace(self.executor, kind=kind))
 
     def with_private_hosts_allowed(self) -> Settings:
         """These settings, with fetching from private addresses allowed."""
@@ -147,6 +162,7 @@ def load_settings(config: Path | None = None) -> Settings:
             db_path=merged["warehouse"]["path"],
             lock_wait=float(merged["warehouse"]["lock_wait"]),
             batch_size=int(merged["pipeline"]["batch_size"]),
+            executor=ExecutorSettings(**merged["executor"]),
             cleaning_rules=merged["cleaning"]["rules"],
             dedup_settings=merged["dedup"]["settings"],
             fetch=FetchSettings(**merged["fetch"]),

@@ -141,3 +141,22 @@ def test_a_run_waits_for_the_writer_then_gives_up_with_one_line(cli: Cli, tmp_pa
     )
     assert waited >= 1.5
     assert cli("ingest", str(corpus))[0] == 0  # the lock is free again
+
+
+def test_dask_executor_gives_the_same_warehouse_as_local(cli: Cli, tmp_path: Path, small_batches: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus.jsonl", 400)
+    states = {}
+    for executor in ("local", "dask"):
+        cli.db = tmp_path / f"{executor}.duckdb"
+        code, out, err = cli("ingest", str(corpus), str(FIXTURES / "cleaners" / "seeds"),
+                             "--config", str(small_batches), "--executor", executor)
+        assert code == 0, err
+        with duckdb.connect(str(cli.db), read_only=True) as con:
+            states[executor] = (
+                _state(cli.db),
+                con.execute("SELECT url, title, author, body FROM articles ORDER BY url").fetchall(),
+                con.execute("SELECT a.url, l.rule, l.removed FROM cleaning_log l JOIN articles a ON a.id = l.article_id "
+                            "ORDER BY ALL").fetchall(),
+            )
+    assert len(states["local"][1]) == 405
+    assert states["dask"] == states["local"]

@@ -19,21 +19,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-private-hosts", action="store_true",
                         help="allow fetching from private, loopback and link-local addresses")
+    parser.add_argument("--executor", choices=("local", "dask"),
+                        help="where extract, clean and fingerprint run (default: [executor] kind in the config)")
 
 
 def ingest(locations: list[str], args: argparse.Namespace) -> dict[str, int]:
     """Run the ingest flow and print its one-line counts and a summary."""
-    from newswash.flows.ingest import ingest_flow
+    from newswash.flows.ingest import ingest as run_flow
     from newswash.sources import check_locations
 
     settings = load_settings(args.config)
     check_locations(locations, settings.sources)
-    counts = ingest_flow(
-        locations,
-        db_path=str(args.db) if args.db else None,
-        config_path=str(args.config) if args.config else None,
-        allow_private_hosts=args.allow_private_hosts,
-    )
+    counts = run_flow(locations, args.db, args.config, args.allow_private_hosts, args.executor)
     print(f"run #{counts['run_id']}: " + ", ".join(
         f"{k} {v}" for k, v in counts.items() if k not in ("run_id", "failure_reasons")))
     print(summary(counts))
