@@ -25,7 +25,8 @@ def _sentences() -> list[str]:
     """Real story sentences from the fixtures (newsweb-dev records and the seeds)."""
     texts = [json.loads(line)["text"] for line in (FIXTURES / "dedup" / "records.jsonl").read_text().splitlines()]
     texts += [p.read_text("utf-8") for p in sorted((FIXTURES / "cleaners" / "seeds").glob("*.txt"))]
-    return sorted({s for t in texts for s in re.split(r"(?<=[.!?])\s+", t) if len(s.split()) >= 8})
+    lines = [line.strip() for t in texts for line in t.splitlines() if len(line.split()) >= 8]
+    return sorted({s for line in lines for s in re.split(r"(?<=[.!?])\s+", line) if len(s.split()) >= 8})
 
 
 def make_corpus(path: Path, n: int, seed: int = 7) -> Path:
