@@ -7,6 +7,13 @@ prints the side-by-side table (pairs precision/recall/F1, ARI, share of clusters
 whose canonical record is the original, seconds).
 
 Usage: ``.venv/bin/python bench/dedup_baselines.py [--eval DIR] [--config TOML]``
+
+Measured (2,910 records, 1,318 true pairs, 250 originals; bundled config/dedup.toml):
+    set-up                                  P      R      F1     ARI    canon
+    newswash in-memory (5-gram, 128 perms)  0.999  0.995  0.997  0.997  1.000
+    datasketch 5-gram t=0.8                 1.000  0.499  0.666  0.666  1.000
+    datatrove default 14x8                  1.000  0.711  0.831  0.831  1.000
+    text-dedup news 2-gram t=0.45           0.965  0.974  0.969  0.969  1.000
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ class Setup:
 SETUPS = (
     Setup("datasketch 5-gram t=0.8", lambda t: _WORD.findall(t.lower()), 5, 128, threshold=0.8),
     Setup("datatrove default 14x8", _datatrove_words, 5, 112, params=(14, 8)),
-    Setup("text-dedup news 2-gram t=0.45", lambda t: [w for w in _NON_ALPHA.split(t.lower()) if w], 2, 256, threshold=0.45),
+    Setup("text-dedup news 2-gram t=0.45", lambda t: _NON_ALPHA.sub(" ", t.lower()).split(), 2, 256, threshold=0.45),
 )
 
 
@@ -64,7 +71,9 @@ def ngrams(tokens: list[str], n: int) -> set[bytes]:
     return {" ".join(tokens[i : i + n]).encode() for i in range(len(tokens) - n + 1)}
 
 
-def datasketch_lsh_pairs(shingle_sets: Sequence[set[bytes]], num_perm: int, **lsh_args) -> list[tuple[int, int]]:
+def datasketch_lsh_pairs(
+    shingle_sets: Sequence[set[bytes]], num_perm: int, **lsh_args
+) -> list[tuple[int, int]]:
     """datasketch's batch path: ``MinHash.bulk``, one ``MinHashLSH`` insertion session,
     one query per text; returns every matched pair (empty texts left out)."""
     rows = [i for i, s in enumerate(shingle_sets) if s]
@@ -76,7 +85,9 @@ def datasketch_lsh_pairs(shingle_sets: Sequence[set[bytes]], num_perm: int, **ls
     return [(i, j) for i, m in zip(rows, minhashes) for j in lsh.query(m) if j != i]
 
 
-def canonical_labels(n: int, pairs: Sequence[tuple[int, int]], published: Sequence[datetime | None], lengths: Sequence[int]) -> list[int]:
+def canonical_labels(
+    n: int, pairs: Sequence[tuple[int, int]], published: Sequence[datetime | None], lengths: Sequence[int]
+) -> list[int]:
     """Components of ``pairs``, each labelled by its canonical index (newswash's rule)."""
     uf = UnionFind(range(n))
     for i, j in pairs:
@@ -89,7 +100,9 @@ def canonical_labels(n: int, pairs: Sequence[tuple[int, int]], published: Sequen
     return labels
 
 
-def baseline_labels(setup: Setup, texts: Sequence[str], published: Sequence[datetime | None]) -> list[int]:
+def baseline_labels(
+    setup: Setup, texts: Sequence[str], published: Sequence[datetime | None]
+) -> list[int]:
     """Cluster labels (canonical index) of ``texts`` under ``setup``."""
     sets = [ngrams(setup.tokens(t), setup.ngram) for t in texts]
     lsh_args = {"params": setup.params} if setup.params else {"threshold": setup.threshold}
@@ -104,7 +117,8 @@ def _pairs(counts: Counter) -> int:
 def _pair_counts(pred: Sequence[Hashable], truth: Sequence[Hashable]) -> tuple[int, int, int, int]:
     """(pairs in both, predicted pairs, true pairs, all pairs)."""
     n = len(pred)
-    return _pairs(Counter(zip(pred, truth))), _pairs(Counter(pred)), _pairs(Counter(truth)), n * (n - 1) // 2
+    both = _pairs(Counter(zip(pred, truth)))
+    return both, _pairs(Counter(pred)), _pairs(Counter(truth)), n * (n - 1) // 2
 
 
 def pair_scores(pred: Sequence[Hashable], truth: Sequence[Hashable]) -> tuple[float, float, float]:
@@ -133,9 +147,12 @@ def canonical_share(labels: Sequence[int], originals: Sequence[int]) -> float:
 def load(eval_dir: Path) -> tuple[list[str], list[datetime | None], list[str], list[int]]:
     """Texts, publication times, true cluster names and indices of originals."""
     labels = json.loads((eval_dir / "labels.json").read_text("utf-8"))
-    records = [json.loads(line) for line in (eval_dir / "records.jsonl").read_text("utf-8").splitlines()]
+    lines = (eval_dir / "records.jsonl").read_text("utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
     texts = [r["text"] for r in records]
-    published = [datetime.fromisoformat(r["published_at"]) if r["published_at"] else None for r in records]
+    published = [
+        datetime.fromisoformat(r["published_at"]) if r["published_at"] else None for r in records
+    ]
     truth = [labels[r["url"]]["cluster"] for r in records]
     originals = [i for i, r in enumerate(records) if labels[r["url"]]["original"]]
     return texts, published, truth, originals
@@ -152,10 +169,16 @@ def main(argv: list[str] | None = None) -> int:
     texts, published, truth, originals = load(args.eval)
     settings = DedupSettings.from_toml(args.config)
     runs: list[tuple[str, Callable[[], list[int]]]] = [
-        (f"newswash in-memory ({settings.shingle_size}-gram, {settings.num_perm} perms)", lambda: cluster(texts, published, settings)),
+        (
+            f"newswash in-memory ({settings.shingle_size}-gram, {settings.num_perm} perms)",
+            lambda: cluster(texts, published, settings),
+        ),
     ]
     runs += [(s.name, lambda s=s: baseline_labels(s, texts, published)) for s in SETUPS]
-    print(f"newsweb-dev: {len(texts)} records, {_pairs(Counter(truth))} true pairs, {len(originals)} originals")
+    print(
+        f"newsweb-dev: {len(texts)} records, {_pairs(Counter(truth))} true pairs,"
+        f" {len(originals)} originals"
+    )
     print(f"{'set-up':46} {'P':>6} {'R':>6} {'F1':>6} {'ARI':>6} {'canon':>6} {'sec':>6}")
     for name, run in runs:
         start = time.perf_counter()
@@ -163,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - start
         p, r, f1 = pair_scores(labels, truth)
         ari = adjusted_rand_index(labels, truth)
-        print(f"{name:46} {p:6.3f} {r:6.3f} {f1:6.3f} {ari:6.3f} {canonical_share(labels, originals):6.3f} {seconds:6.1f}")
+        share = canonical_share(labels, originals)
+        print(f"{name:46} {p:6.3f} {r:6.3f} {f1:6.3f} {ari:6.3f} {share:6.3f} {seconds:6.1f}")
     return 0
 
 

@@ -70,8 +70,11 @@ def _as_member(m: Any) -> Member:
         return Member(*m)
     order = getattr(m, "ingested_at", None)
     if order is None:
-        order = getattr(m, "order")
+        order = m.order
     return Member(m.id, m.published_at, order, m.body_len, m.url)
+
+
+_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -80,8 +83,8 @@ def _utc(moment: datetime) -> datetime:
 
 def canonical_key(m: Member) -> tuple:
     """Earliest published (unknown last), then earliest ingested, longest body, url."""
-    published = _utc(m.published_at) if m.published_at is not None else None
-    return (published is None, published or datetime.min.replace(tzinfo=timezone.utc), m.order, -m.body_len, m.url)
+    published = _utc(m.published_at) if m.published_at is not None else _EPOCH
+    return (m.published_at is None, published, m.order, -m.body_len, m.url)
 
 
 def choose_canonical(members: Iterable[Any]) -> Hashable:

@@ -57,5 +57,7 @@ def fingerprint(texts: Sequence[str], settings: DedupSettings) -> Fingerprints:
         hi = min(lo + _CHUNK, n)
         part = _fingerprint_chunk(texts[lo:hi], settings)
         out.exact.extend(part.exact)
-        out.signatures[lo:hi], out.sizes[lo:hi], out.band_keys[lo:hi] = part.signatures, part.sizes, part.band_keys
+        out.signatures[lo:hi] = part.signatures
+        out.sizes[lo:hi] = part.sizes
+        out.band_keys[lo:hi] = part.band_keys
     return out

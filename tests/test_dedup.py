@@ -43,7 +43,8 @@ def by_cluster(records: list[dict], name: str) -> list[dict]:
 
 def pair_kind(text_a: str, text_b: str) -> tuple[str | None, float]:
     fp = fingerprint([text_a, text_b], SETTINGS)
-    kinds, sims = verify_pairs(fp.signatures[:1], fp.sizes[:1], fp.signatures[1:], fp.sizes[1:], SETTINGS)
+    sig, size = fp.signatures, fp.sizes
+    kinds, sims = verify_pairs(sig[:1], size[:1], sig[1:], size[1:], SETTINGS)
     return kinds[0], float(sims[0])
 
 
@@ -107,7 +108,8 @@ def test_lightly_edited_copies_are_near(records: list[dict]) -> None:
 
 def test_template_stories_with_other_names_and_numbers_stay_apart(records: list[dict]) -> None:
     for a, b in (("wire:1089", "wire:1163"), ("wire:6687", "wire:2230")):
-        kind, similarity = pair_kind(by_cluster(records, a)[0]["text"], by_cluster(records, b)[0]["text"])
+        text_a, text_b = by_cluster(records, a)[0]["text"], by_cluster(records, b)[0]["text"]
+        kind, similarity = pair_kind(text_a, text_b)
         assert kind is None and similarity < SETTINGS.threshold
 
 
@@ -124,13 +126,15 @@ def test_cjk_text_is_shingled_by_characters(records: list[dict]) -> None:
 
 
 def test_short_lines_are_single_shingles() -> None:
-    hashes, offsets = shingle_hashes(clean([b"a b c d e f\n[ad_1]\nsource link", b"a b c d e f"]), 5, 2)
+    batch = clean([b"a b c d e f\n[ad_1]\nsource link", b"a b c d e f"])
+    hashes, offsets = shingle_hashes(batch, 5, 2)
     first, second = hashes[offsets[0] : offsets[1]], hashes[offsets[1] : offsets[2]]
     assert len(first) == 4 and len(second) == 2 and set(second) <= set(first)
 
 
 def test_signatures_match_datasketch() -> None:
-    hashes, offsets = shingle_hashes(clean([prepare("one two three four five six seven eight")]), 5, 2)
+    batch = clean([prepare("one two three four five six seven eight")])
+    hashes, offsets = shingle_hashes(batch, 5, 2)
     fp = fingerprint(["One two three four five six seven eight."], SETTINGS)
     reference = MinHash(num_perm=SETTINGS.num_perm, seed=SETTINGS.seed, hashfunc=int)
     reference.update_batch(hashes.tolist())
@@ -143,7 +147,8 @@ def test_signatures_match_datasketch() -> None:
 def test_empty_texts_are_never_duplicates() -> None:
     fp = fingerprint(["", "  ...  ", "A real sentence here."], SETTINGS)
     assert fp.sizes.tolist() == [0, 0, 1]
-    kinds, _ = verify_pairs(fp.signatures[:1], fp.sizes[:1], fp.signatures[1:2], fp.sizes[1:2], SETTINGS)
+    sig, size = fp.signatures, fp.sizes
+    kinds, _ = verify_pairs(sig[:1], size[:1], sig[1:2], size[1:2], SETTINGS)
     assert kinds[0] is None
     assert cluster(["", "", "x"], settings=SETTINGS) == [0, 1, 2]
 
@@ -157,7 +162,8 @@ def test_clusters_match_labels_and_do_not_depend_on_order(records: list[dict]) -
     for _ in range(3):
         order = list(range(len(records)))
         rng.shuffle(order)
-        labels = cluster([records[i]["text"] for i in order], [published[i] for i in order], SETTINGS)
+        texts = [records[i]["text"] for i in order]
+        labels = cluster(texts, [published[i] for i in order], SETTINGS)
         assert partition(labels, [keys[i] for i in order]) == expected
         # The canonical record of a syndicated story is its original.
         for position, i in enumerate(order):
@@ -187,11 +193,13 @@ def test_canonical_rule() -> None:
     assert choose_canonical([("x", t0, 2, 10, "b"), ("y", t0, 1, 10, "z")]) == "y"
     assert choose_canonical([("x", None, 2, 10, "b"), ("y", None, 2, 10, "a")]) == "y"
     # Naive datetimes count as UTC and compare with aware ones.
-    assert choose_canonical([("naive", datetime(2026, 3, 1, 11, 0), 9, 1, "z"), ("aware", t0, 0, 1, "a")]) == "naive"
+    naive = datetime(2026, 3, 1, 11, 0)
+    assert choose_canonical([("naive", naive, 9, 1, "z"), ("aware", t0, 0, 1, "a")]) == "naive"
 
     class Row:
         def __init__(self, id: str, ingested_at: datetime) -> None:
-            self.id, self.published_at, self.ingested_at, self.body_len, self.url = id, None, ingested_at, 1, id
+            self.id, self.published_at, self.ingested_at = id, None, ingested_at
+            self.body_len, self.url = 1, id
 
     assert choose_canonical([Row("b", t0), Row("a", t0 + timedelta(seconds=1))]) == "b"
 

@@ -60,53 +60,43 @@ def _insert_articles(
     ids = [row[0] for row in con.execute("SELECT nextval('article_ids') FROM range(?)", [n]).fetchall()]
     now = datetime.utcnow().replace(microsecond=0)
     columns = _article_columns(con)
-    article_rows = pa.table(
-        {
-            **{name: [getattr(a, name) for a in articles] for name in columns},
-            "id": ids,
-            "cluster_id": ids,
-            "is_canonical": [True] * n,
-            "run_id": [run_id] * n,
-            "ingested_at": [now] * n,
-        }
-    )
-    con.register("article_rows", article_rows)
-    con.execute("INSERT INTO articles BY NAME SELECT * FROM article_rows")
-    con.unregister("article_rows")
+    with _registered(
+        con, "article_rows",
+        **{name: [getattr(a, name) for a in articles] for name in columns},
+        id=ids, cluster_id=ids, is_canonical=[True] * n, run_id=[run_id] * n, ingested_at=[now] * n,
+    ):
+        con.execute("INSERT INTO articles BY NAME SELECT * FROM article_rows")
 
     log = [(i, r.rule, r.text) for i, a in zip(ids, articles) for r in a.removals]
-    log_rows = pa.table(
-        {"article_id": [x[0] for x in log], "rule": [x[1] for x in log], "removed": [x[2] for x in log]},
-        schema=pa.schema([("article_id", pa.int64()), ("rule", pa.string()), ("removed", pa.string())]),
-    )
-    con.register("log_rows", log_rows)
-    con.execute("INSERT INTO cleaning_log SELECT article_id, rule, removed, ? FROM log_rows", [run_id])
-    con.unregister("log_rows")
+    with _registered(
+        con, "log_rows",
+        article_id=pa.array([x[0] for x in log], pa.int64()),
+        rule=pa.array([x[1] for x in log], pa.string()),
+        removed=pa.array([x[2] for x in log], pa.string()),
+        run_id=pa.array([run_id] * len(log), pa.int64()),
+    ):
+        con.execute("INSERT INTO cleaning_log BY NAME SELECT * FROM log_rows")
 
-    signature_rows = pa.table(
-        {
-            "article_id": ids,
-            "exact": fps.exact,
-            "size": np.asarray(fps.sizes, dtype=np.int32),
-            "signature": [row.tobytes() for row in np.ascontiguousarray(fps.signatures)],
-        }
-    )
-    con.register("signature_rows", signature_rows)
-    con.execute("INSERT INTO signatures BY NAME SELECT * FROM signature_rows")
-    con.unregister("signature_rows")
+    with _registered(
+        con, "signature_rows",
+        article_id=ids,
+        exact=fps.exact,
+        size=np.asarray(fps.sizes, dtype=np.int32),
+        signature=[row.tobytes() for row in np.ascontiguousarray(fps.signatures)],
+    ):
+        con.execute("INSERT INTO signatures BY NAME SELECT * FROM signature_rows")
 
-    keys = np.asarray(fps.band_keys, dtype=np.int64)
+    # A text with no shingles is never anyone's duplicate: it gets no band keys.
+    comparable = np.asarray(fps.sizes) > 0
+    keys = np.asarray(fps.band_keys, dtype=np.int64)[comparable]
     bands = keys.shape[1]
-    band_rows = pa.table(
-        {
-            "band": np.tile(np.arange(bands, dtype=np.int16), len(ids)),
-            "key": keys.reshape(-1),
-            "article_id": np.repeat(np.asarray(ids, dtype=np.int64), bands),
-        }
-    )
-    con.register("band_rows", band_rows)
-    con.execute("INSERT INTO band_keys BY NAME SELECT * FROM band_rows")
-    con.unregister("band_rows")
+    with _registered(
+        con, "band_rows",
+        band=np.tile(np.arange(bands, dtype=np.int16), len(keys)),
+        key=keys.reshape(-1),
+        article_id=np.repeat(np.asarray(ids, dtype=np.int64)[comparable], bands),
+    ):
+        con.execute("INSERT INTO band_keys BY NAME SELECT * FROM band_rows")
     return ids
 
 
@@ -119,7 +109,7 @@ def _candidate_pairs(con: duckdb.DuckDBPyConnection, first_new: int) -> tuple[np
         JOIN band_keys o ON n.band = o.band AND n.key = o.key AND o.article_id < n.article_id
         UNION
         SELECT n.article_id, o.article_id
-        FROM (SELECT * FROM signatures WHERE article_id >= $first) n
+        FROM (SELECT * FROM signatures WHERE article_id >= $first AND size > 0) n
         JOIN signatures o ON n.exact = o.exact AND o.article_id < n.article_id
         """,
         {"first": first_new},
