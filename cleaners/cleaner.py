@@ -53,7 +53,9 @@ class Cleaner:
         unknown = set(config) - {"settings", "structure", "rules", "boilerplate"}
         if unknown:
             raise ValueError(f"unknown cleaning config tables: {sorted(unknown)}")
-        self.rules: list[Rule] = load_rules(config)
+        self.rules: list[Rule] = [rule for rule in load_rules(config) if rule.enabled]
+        # A line longer than every rule's length guard can match none: skip the rules.
+        self._longest = max((rule.max_length for rule in self.rules), default=-1)
         self.structure = Structure.from_mapping(config.get("structure", {}))
         self.boilerplate = BoilerplateSettings.from_mapping(config.get("boilerplate", {}))
 
@@ -68,7 +70,7 @@ class Cleaner:
         rules, the structure steps and learned site boilerplate."""
         return (
             [LEAD_HEADING]
-            + [r.name for r in self.rules if r.enabled]
+            + [r.name for r in self.rules]
             + self.structure.step_names
             + [SITE_BOILERPLATE] * self.boilerplate.enabled
         )
@@ -107,6 +109,8 @@ class Cleaner:
         return kept
 
     def _first_match(self, line: str, index: int, total: int) -> tuple[Rule | None, Any]:
+        if len(line) > self._longest:
+            return None, None
         for rule in self.rules:
             match = rule.match(line, index, total)
             if match:

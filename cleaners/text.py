@@ -8,6 +8,7 @@ import unicodedata
 import ftfy
 
 _SPACE = re.compile(r"\s+")
+_PLAIN_ASCII = re.compile(r"[\n\t\x20-\x25\x27-\x7e]*")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
@@ -16,6 +17,8 @@ def fix_text(text: str) -> str:
 
     Curly quotes and full-width characters are the author's text, so they are kept.
     """
+    if _PLAIN_ASCII.fullmatch(text):
+        return text  # nothing for ftfy to do: no mojibake, entity, control character or CR
     fixed = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False, normalization="NFC")
     return unicodedata.normalize("NFC", fixed)
 

@@ -16,7 +16,7 @@ def _codec(name: str | None) -> str | None:
         return None
     try:
         return codecs.lookup(name.strip()).name
-    except LookupError:
+    except (LookupError, ValueError):  # unknown name, or one with a NUL
         return None
 
 

@@ -95,7 +95,7 @@ class Crawl:
                     continue
                 try:
                     next_queue += self._expand(location, response, content, found)
-                except ValueError as exc:
+                except (ValueError, SyntaxError) as exc:  # lxml's XMLSyntaxError is a SyntaxError
                     found.append(Failure(location.url, "read", str(exc)))
             queue = next_queue
         return found

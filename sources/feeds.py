@@ -43,14 +43,14 @@ def _json_feed(content: bytes, base_url: str) -> Feed:
     links: dict[str, Link] = {}
     for item in items if isinstance(items, list) else []:
         href = item.get("url") or item.get("external_url") if isinstance(item, dict) else None
-        url = normalize(href, data.get("home_page_url") or base_url) if isinstance(href, str) else None
+        url = normalize(href, data.get("home_page_url") if isinstance(data.get("home_page_url"), str) and data["home_page_url"] else base_url) if isinstance(href, str) else None
         if url and url not in links:
             try:
                 when = parse_timestamp(item.get("date_published"))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 when = None
             links[url] = Link(url, when.replace(tzinfo=timezone.utc) if when else None, item.get("title"))
-    return Feed(data.get("title"), list(links.values()))
+    return Feed(data.get("title") if isinstance(data.get("title"), str) else None, list(links.values()))
 
 
 def parse_feed(content: bytes, base_url: str) -> Feed:

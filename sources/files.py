@@ -76,7 +76,7 @@ def read_file(path: Path) -> Iterator[Article | Failure]:
 
 
 def _read_jsonl(path: Path, text: str) -> Iterator[Article | Failure]:
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(text.split("\n"), start=1):  # JSON Lines end at \n only
         if not line.strip():
             continue
         location = f"{path}:{lineno}"
@@ -84,7 +84,7 @@ def _read_jsonl(path: Path, text: str) -> Iterator[Article | Failure]:
             yield _record_to_article(json.loads(line), path)
         except json.JSONDecodeError as exc:
             yield Failure(location, "read", f"line {lineno}: invalid JSON ({exc.msg})")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             yield Failure(location, "read", f"line {lineno}: {exc}")
 
 
@@ -100,7 +100,7 @@ def _record_to_article(record: object, path: Path) -> Article:
         raise ValueError("needs a non-empty 'text' or 'html'")
     try:
         published_at = parse_timestamp(record.get("published_at"))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"'published_at' is not ISO 8601: {record.get('published_at')!r}") from None
     title = record.get("title")
     return Article(

@@ -50,7 +50,7 @@ def _child_text(element: etree._Element, name: str) -> str | None:
 def _date(value: str | None) -> datetime | None:
     try:
         when = parse_timestamp(value) if value else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when is not None and when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)

@@ -97,7 +97,7 @@ def read_warc(path: Path) -> Iterator[Article | Failure]:
                 content=decode(record.content, record.charset),
                 content_type="text" if record.media_type == "text/plain" else "html",
             )
-    except (OSError, ArchiveLoadFailed, ValueError) as exc:
+    except (OSError, ArchiveLoadFailed, ValueError, AttributeError) as exc:  # warcio on truncated headers
         yield Failure(str(path), "read", f"unreadable WARC: {exc}")
 
 

