@@ -7,7 +7,7 @@ cluster's canonical record. ``cluster`` runs it all in memory.
 """
 
 from .clusters import Member, UnionFind, choose_canonical
-from .fingerprint import Fingerprints, fingerprint
+from .fingerprint import SIGNATURE_DTYPE, Fingerprints, fingerprint
 from .lsh import band_keys, candidate_pairs
 from .memory import cluster, duplicate_pairs
 from .normalize import normalize
@@ -16,6 +16,7 @@ from .verify import CONTAINED, NEAR, verify_pairs
 
 __all__ = [
     "CONTAINED",
+    "SIGNATURE_DTYPE",
     "NEAR",
     "DedupSettings",
     "Fingerprints",

@@ -14,6 +14,7 @@ from .normalize import clean, prepare, token_text
 from .settings import DedupSettings
 from .shingles import shingle_hashes
 
+SIGNATURE_DTYPE = np.dtype(np.uint32)  # datasketch's 32-bit MinHash values
 _CHUNK = 2048  # documents per numpy pass: bounds temporaries to a few tens of MB
 
 
@@ -49,7 +50,7 @@ def fingerprint(texts: Sequence[str], settings: DedupSettings) -> Fingerprints:
     n = len(texts)
     out = Fingerprints(
         [],
-        np.empty((n, settings.num_perm), dtype=np.uint32),
+        np.empty((n, settings.num_perm), dtype=SIGNATURE_DTYPE),
         np.empty(n, dtype=np.int64),
         np.empty((n, settings.bands), dtype=np.int64),
     )

@@ -65,13 +65,19 @@ def test_feeds_load_every_page_and_a_second_run_fetches_nothing(cli: Cli, site: 
     assert log == [{"kind": "listing", "outcome": "unchanged", "status": 304, "n": 3}]
 
     before = cli.sql("select id, url, body, cluster_id from articles order by id")
-    cli.sql("select 1")
+    provenance = cli.sql("select article_id, canonical_id, kind from duplicates order by all")
+    assert provenance  # the three outlets share stories
     requests = len(site.requests)
     code, out, err = cli("reprocess")  # from the WARC archive, with no request to the server
     assert code == 0, err
     assert f"reprocessed {len(_pages())} of {len(_pages())}" in out
     assert len(site.requests) == requests
     assert cli.sql("select id, url, body, cluster_id from articles order by id") == before
+    # Signatures were computed again from the re-cleaned bodies, and the clusters formed again, alike.
+    assert cli.sql("select count(*) as n, count(distinct article_id) as d from signatures") == [
+        {"n": len(_pages()), "d": len(_pages())}]
+    assert cli.sql("select article_id, canonical_id, kind from duplicates order by all") == provenance
+    assert cli.sql("select status from runs order by run_id desc limit 1") == [{"status": "completed"}]
 
 
 def test_homepage_discovery_finds_feeds_and_robots_sitemaps(cli: Cli, site: NewswebServer, config: Path) -> None:

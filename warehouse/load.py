@@ -11,7 +11,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from newswash.dedup import DedupSettings, Fingerprints, Member, UnionFind, choose_canonical, verify_pairs
+from newswash.dedup import SIGNATURE_DTYPE, DedupSettings, Fingerprints, Member, UnionFind, choose_canonical, verify_pairs
 from newswash.records import Article
 from newswash.warehouse.boilerplate import add_line_counts
 
@@ -37,7 +37,7 @@ def load_batch(
     try:
         ids = _insert_articles(con, run_id, articles, fingerprints)
         add_line_counts(con, articles)
-        counts = _cluster(con, run_id, ids, fingerprints.signatures.dtype, settings)
+        counts = _cluster(con, run_id, ids, settings)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -77,6 +77,12 @@ def _insert_articles(
     ):
         con.execute("INSERT INTO cleaning_log BY NAME SELECT * FROM log_rows")
 
+    _insert_signatures(con, ids, fps)
+    return ids
+
+
+def _insert_signatures(con: duckdb.DuckDBPyConnection, ids: list[int], fps: Fingerprints) -> None:
+    """Signatures and band keys of `ids` (row i of `fps` belongs to ids[i])."""
     with _registered(
         con, "signature_rows",
         article_id=ids,
@@ -97,7 +103,6 @@ def _insert_articles(
         article_id=np.repeat(np.asarray(ids, dtype=np.int64)[comparable], bands),
     ):
         con.execute("INSERT INTO band_keys BY NAME SELECT * FROM band_rows")
-    return ids
 
 
 def _candidate_pairs(con: duckdb.DuckDBPyConnection, first_new: int) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +135,7 @@ def _registered(con: duckdb.DuckDBPyConnection, name: str, **columns: object) ->
 class _Sketches:
     """Stored exact hashes, sizes and signatures of a set of article ids."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, ids: np.ndarray, dtype: np.dtype) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> None:
         with _registered(con, "wanted", article_id=np.unique(ids)):
             table = con.execute(
                 "SELECT article_id, exact, size, signature FROM signatures JOIN wanted USING (article_id)"
@@ -142,7 +147,7 @@ class _Sketches:
         blobs = table.column("signature").combine_chunks()
         offsets = np.frombuffer(blobs.buffers()[1], dtype=np.int32)[blobs.offset : blobs.offset + len(blobs) + 1]
         data = np.frombuffer(blobs.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-        self.signatures = data.view(dtype).reshape(len(ids), -1)
+        self.signatures = data.view(SIGNATURE_DTYPE).reshape(len(ids), -1)
 
     def compare(self, a: np.ndarray, b: np.ndarray, settings: DedupSettings) -> tuple[np.ndarray, np.ndarray]:
         """Kind and similarity of each pair (a[i], b[i]): `exact` on equal hashes, else MinHash's verdict."""
@@ -154,15 +159,13 @@ class _Sketches:
         return kinds, np.where(exact, 1.0, sims)
 
 
-def _cluster(
-    con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], dtype: np.dtype, settings: DedupSettings
-) -> BatchCounts:
+def _cluster(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settings: DedupSettings) -> BatchCounts:
     """Join new articles to the clusters they match; re-choose canonicals; rewrite provenance."""
     counts = BatchCounts(new=len(ids))
     a, b = _candidate_pairs(con, ids[0])
     if len(a) == 0:
         return counts
-    kinds, _ = _Sketches(con, np.concatenate([a, b]), dtype).compare(a, b, settings)
+    kinds, _ = _Sketches(con, np.concatenate([a, b])).compare(a, b, settings)
     matched = kinds != None  # noqa: E711 (element-wise)
     edges = list(zip(a[matched].tolist(), b[matched].tolist()))
     if not edges:
@@ -200,7 +203,7 @@ def _cluster(
 
     copies = member_ids != canonical_ids
     dup, canon = member_ids[copies], canonical_ids[copies]
-    kinds, sims = _Sketches(con, flat, dtype).compare(dup, canon, settings)
+    kinds, sims = _Sketches(con, flat).compare(dup, canon, settings)
     kinds[kinds == None] = "near"  # noqa: E711 joined through other members, not directly similar
     with _registered(
         con, "provenance", article_id=dup, canonical_id=canon, kind=kinds.astype(str), similarity=sims,
@@ -210,4 +213,27 @@ def _cluster(
     new = np.isin(dup, np.asarray(ids, dtype=np.int64))
     counts.exact_duplicates = int(np.sum(new & (kinds == "exact")))
     counts.near_duplicates = int(np.sum(new & (kinds != "exact")))
+    return counts
+
+
+def refresh_signatures(con: duckdb.DuckDBPyConnection, ids: list[int], fingerprints: Fingerprints) -> None:
+    """Replace the stored signatures and band keys of articles whose bodies changed (caller's transaction)."""
+    with _registered(con, "changed", article_id=np.asarray(ids, dtype=np.int64)):
+        con.execute("DELETE FROM signatures WHERE article_id IN (SELECT article_id FROM changed)")
+        con.execute("DELETE FROM band_keys WHERE article_id IN (SELECT article_id FROM changed)")
+    _insert_signatures(con, ids, fingerprints)
+
+
+def recluster_all(con: duckdb.DuckDBPyConnection, run_id: int, settings: DedupSettings) -> BatchCounts:
+    """Form every cluster again from the stored signatures, in one transaction."""
+    con.execute("BEGIN")
+    try:
+        con.execute("UPDATE articles SET cluster_id = id, is_canonical = true")
+        con.execute("DELETE FROM duplicates")
+        ids = [row[0] for row in con.execute("SELECT id FROM articles ORDER BY id").fetchall()]
+        counts = _cluster(con, run_id, ids, settings) if ids else BatchCounts()
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return counts

@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import duckdb
+
+from newswash.cleaners import Cleaner
+from newswash.dedup import DedupSettings, fingerprint
+from newswash.records import Article, Failure
 from newswash.settings import Settings
 
 HELP = "re-extract and re-clean every archived page with today's rules, without fetching again"
@@ -16,11 +21,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from newswash.cleaners import Cleaner
+    from newswash.warehouse.load import recluster_all
+    from newswash.warehouse.lock import writer_lock
     from newswash.warehouse.store import finish_run, open_warehouse, record_failures, start_run
 
     cleaner = Cleaner.from_toml(settings.cleaning_rules)
-    with open_warehouse(Path(args.db or settings.db_path)) as con:
+    dedup = DedupSettings.from_toml(settings.dedup_settings)
+    db = Path(args.db or settings.db_path)
+    with writer_lock(db, settings.lock_wait), open_warehouse(db) as con:
         rows = con.execute(
             """
             SELECT a.id, a.url, l.warc_path, l.warc_offset FROM articles a JOIN (
@@ -32,28 +40,30 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         run_id = start_run(con, ["reprocess"])
         counts = {"read": len(rows), "extracted": 0, "failed": 0}
         for start in range(0, len(rows), settings.batch_size):
-            batch = rows[start:start + settings.batch_size]
-            counts_batch = reprocess_batch(con, run_id, batch, cleaner)
-            counts["extracted"] += counts_batch[0]
-            counts["failed"] += len(counts_batch[1])
-            record_failures(con, run_id, counts_batch[1])
+            updated, failures = reprocess_batch(con, run_id, rows[start:start + settings.batch_size], cleaner, dedup)
+            counts["extracted"] += updated
+            counts["failed"] += len(failures)
+            record_failures(con, run_id, failures)
+        clusters = recluster_all(con, run_id, dedup)  # bodies changed: so may their clusters
+        counts["exact_duplicates"], counts["near_duplicates"] = clusters.exact_duplicates, clusters.near_duplicates
         finish_run(con, run_id, "completed", counts)
-    print(f"run #{run_id}: reprocessed {counts['extracted']} of {counts['read']} archived pages, failed {counts['failed']}")
+    print(f"run #{run_id}: reprocessed {counts['extracted']} of {counts['read']} archived pages, "
+          f"failed {counts['failed']}; clusters formed again")
     return 0
 
 
-def reprocess_batch(con, run_id: int, rows: list[tuple], cleaner) -> tuple[int, list]:  # noqa: ANN001
-    """Re-extract one batch of (id, url, warc_path, warc_offset) and update those articles in one transaction.
-
-    Clusters and MinHash signatures are kept as they are: a body changes, the article stays where it is.
-    """
+def reprocess_batch(
+    con: duckdb.DuckDBPyConnection, run_id: int, rows: list[tuple], cleaner: Cleaner, dedup: DedupSettings
+) -> tuple[int, list[Failure]]:
+    """Re-extract one batch of (id, url, warc_path, warc_offset); update articles, cleaning log and
+    signatures in one transaction."""
     from newswash.pipeline import extract_and_clean
-    from newswash.records import Article, Failure
     from newswash.sources.charset import decode
     from newswash.sources.warc import read_at
+    from newswash.warehouse.load import refresh_signatures
 
     failures: list[Failure] = []
-    updates, removals = [], []
+    updated: list[tuple[int, Article]] = []
     for article_id, url, warc_path, offset in rows:
         record = read_at(Path(warc_path), offset)
         if record is None:
@@ -64,19 +74,23 @@ def reprocess_batch(con, run_id: int, rows: list[tuple], cleaner) -> tuple[int, 
         result = extract_and_clean(article, cleaner)
         if isinstance(result, Failure):
             failures.append(result)
-            continue
-        updates.append([getattr(result, name) for name in UPDATED] + [article_id])
-        removals += [(article_id, r.rule, r.text, run_id) for r in result.removals]
+        else:
+            updated.append((article_id, result))
+    if not updated:
+        return 0, failures
+    ids = [article_id for article_id, _ in updated]
+    assignments = ", ".join(f"{name} = ?" for name in UPDATED)
     con.execute("BEGIN")
     try:
-        if updates:
-            assignments = ", ".join(f"{name} = ?" for name in UPDATED)
-            con.executemany(f"UPDATE articles SET {assignments} WHERE id = ?", updates)
-            con.execute("DELETE FROM cleaning_log WHERE article_id IN (SELECT unnest(?))", [[u[-1] for u in updates]])
+        con.executemany(f"UPDATE articles SET {assignments} WHERE id = ?",
+                        [[getattr(a, name) for name in UPDATED] + [i] for i, a in updated])
+        con.execute("DELETE FROM cleaning_log WHERE article_id IN (SELECT unnest(?))", [ids])
+        removals = [(i, r.rule, r.text, run_id) for i, a in updated for r in a.removals]
         if removals:
             con.executemany("INSERT INTO cleaning_log (article_id, rule, removed, run_id) VALUES (?, ?, ?, ?)", removals)
+        refresh_signatures(con, ids, fingerprint([a.body for _, a in updated], dedup))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return len(updates), failures
+    return len(updated), failures
