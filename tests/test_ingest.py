@@ -130,3 +130,21 @@ def test_learned_site_boilerplate_carries_over_to_later_runs(cli: Cli, tmp_path:
     assert len(bodies) == 13 and all(footer not in row["body"] for row in bodies)
     logged = cli.sql("select run_id, count(*) as n from cleaning_log where rule = 'site_boilerplate' group by 1 order by 1")
     assert logged == [{"run_id": 1, "n": 12}, {"run_id": 2, "n": 1}]
+
+
+def test_recluster_all_forms_the_same_clusters_from_stored_signatures(cli: Cli) -> None:
+    from newswash.dedup import DedupSettings
+    from newswash.warehouse.load import recluster_all
+    from newswash.warehouse.store import open_warehouse
+
+    assert cli("ingest", str(SYNDICATED))[0] == 0
+    query = "select url, cluster_id, is_canonical from articles order by url"
+    clusters, provenance = cli.sql(query), cli.sql("select article_id, canonical_id, kind from duplicates order by all")
+    assert provenance
+    with open_warehouse(cli.db) as con:
+        con.execute("UPDATE articles SET cluster_id = id, is_canonical = true")  # clusters lost
+        con.execute("DELETE FROM duplicates")
+        counts = recluster_all(con, run_id=1, settings=DedupSettings.from_toml(None))
+    assert cli.sql(query) == clusters
+    assert cli.sql("select article_id, canonical_id, kind from duplicates order by all") == provenance
+    assert counts.exact_duplicates + counts.near_duplicates == len(provenance)
