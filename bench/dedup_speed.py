@@ -19,6 +19,18 @@ each path put with their source (datasketch merges every LSH match unverified).
 
 Usage: ``.venv/bin/python bench/dedup_speed.py [--n 100000] [--workers 1] [--no-datasketch]``
 
+``--stored`` times the warehouse path instead (issue 4's stored figures): the ``--n``
+documents are fingerprinted, then loaded with ``load_batch`` into a temporary DuckDB
+file in batches of ``--batch-size`` (articles, signatures, band keys, candidate join,
+verification, clusters, canonicals, ``duplicates``); then one incremental batch of
+``--new`` more generated documents (about 30% copies, most of them of stored ones) is
+loaded against the stored ``--n``. Reports the time of each step, the peak RSS of the
+process (``ru_maxrss``: everything, generated texts included) and the peak sampled PSS
+above the level before loading. With ``--check`` (for a smaller ``--n``) the stored
+clusters are compared with the in-memory ``cluster`` partition of the same documents.
+
+Usage: ``.venv/bin/python bench/dedup_speed.py --stored [--n 100000] [--batch-size 50000] [--new 10000] [--check]``
+
 Measured on the 2-vCPU dev VM, 128 perms, 35 bands x 2 rows, 1 worker, while other
 jobs ran (load 1.5-3.5; two worker processes gave no speed-up on this VM, even idle):
     n          newswash                        datasketch                       speed-up
@@ -30,12 +42,15 @@ jobs ran (load 1.5-3.5; two worker processes gave no speed-up on this VM, even i
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import multiprocessing as mp
 import os
 import random
 import re
+import resource
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -219,6 +234,146 @@ def measure(
     return n / seconds
 
 
+def _slice(fp: Fingerprints, lo: int, hi: int) -> Fingerprints:
+    return Fingerprints(fp.exact[lo:hi], fp.signatures[lo:hi], fp.sizes[lo:hi], fp.band_keys[lo:hi])
+
+
+class _StepTimer:
+    """Wraps named functions of a module to add up the seconds spent in each."""
+
+    def __init__(self, module: object, names: Sequence[str]) -> None:
+        self.module, self.seconds = module, {name: 0.0 for name in names}
+        self._saved = {name: getattr(module, name) for name in names}
+
+    def __enter__(self) -> _StepTimer:
+        for name, fn in self._saved.items():
+            def timed(*args: object, _fn: Callable = fn, _name: str = name, **kw: object) -> object:
+                t = time.perf_counter()
+                try:
+                    return _fn(*args, **kw)
+                finally:
+                    self.seconds[_name] += time.perf_counter() - t
+            setattr(self.module, name, timed)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, fn in self._saved.items():
+            setattr(self.module, name, fn)
+
+    def take(self) -> str:
+        out = ", ".join(f"{k.strip('_')} {v:.1f}s" for k, v in self.seconds.items())
+        self.seconds = dict.fromkeys(self.seconds, 0.0)
+        return out
+
+
+def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSettings) -> int:
+    """Load ``--n`` generated documents through the warehouse, then ``--new`` more against them."""
+    from datetime import datetime, timedelta
+
+    from newswash.dedup import cluster
+    from newswash.records import Article
+    from newswash.warehouse import load
+    from newswash.warehouse.store import open_warehouse, start_run
+
+    n, extra = args.n, args.new
+    t = time.perf_counter()
+    docs, source = generate(texts, n + extra)
+    rng = random.Random(1)
+    base = datetime(2024, 1, 1)
+    # Distinct times, not in generation order (so canonicals are not simply the first
+    # ingested); one in ten unknown.
+    minutes = rng.sample(range(10 * (n + extra)), n + extra)
+    published = [None if rng.random() < 0.1 else base + timedelta(minutes=m) for m in minutes]
+    print(
+        f"{n:,} + {extra:,} docs generated in {time.perf_counter() - t:.0f} s"
+        f" ({sum(map(len, docs)) / 2**20:,.0f} MiB of text); {settings.num_perm} perms,"
+        f" {settings.bands} bands x {settings.rows} rows, {args.workers} workers,"
+        f" batches of {args.batch_size:,}"
+    )
+
+    def articles(lo: int, hi: int) -> list[Article]:
+        return [
+            Article(url=f"https://bench.example/{i}", source=_OUTLETS[i % len(_OUTLETS)], body=docs[i],
+                    published_at=published[i])
+            for i in range(lo, hi)
+        ]
+
+    # (_cluster includes _candidate_pairs)
+    steps = ["_insert_articles", "add_line_counts", "_candidate_pairs", "_cluster"]
+    with tempfile.TemporaryDirectory(prefix="newswash-bench-") as tmp:
+        db = Path(tmp) / "bench.duckdb"
+        with open_warehouse(db) as con, _StepTimer(load, steps) as timer, PeakMemory() as memory:
+            run_id = start_run(con, ["bench"])
+            start = time.perf_counter()
+            fp = fingerprint_parallel(docs[:n], settings, args.workers)
+            fingerprinting = time.perf_counter() - start
+            counts = [0, 0, 0]
+            for lo in range(0, n, args.batch_size):
+                hi = min(lo + args.batch_size, n)
+                c = load.load_batch(con, run_id, articles(lo, hi), _slice(fp, lo, hi), settings)
+                counts = [counts[0] + c.new, counts[1] + c.exact_duplicates, counts[2] + c.near_duplicates]
+            seconds = time.perf_counter() - start
+            del fp
+            print(
+                f"stored     {n:,} docs in {seconds:.1f} s ({n / seconds:,.0f} docs/s)"
+                f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:,.2f} GiB"
+                f"  peak +{memory.peak / 2**20:,.0f} MiB over start"
+                f"  new {counts[0]:,} exact {counts[1]:,} near {counts[2]:,}"
+                f"  (signatures {fingerprinting:.1f}s, {timer.take()})"
+            )
+            stored = con.execute("SELECT id, url, cluster_id FROM articles ORDER BY id").fetchall()
+
+            start = time.perf_counter()
+            fp_new = fingerprint(docs[n:], settings)
+            fingerprinting = time.perf_counter() - start
+            c = load.load_batch(con, run_id, articles(n, n + extra), fp_new, settings)
+            seconds = time.perf_counter() - start
+            copies_of_stored = sum(1 for i in range(n, n + extra) if source[i] < n)
+            print(
+                f"increment  {extra:,} new against {n:,} stored in {seconds:.1f} s"
+                f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:,.2f} GiB"
+                f"  exact {c.exact_duplicates:,} near {c.near_duplicates:,}"
+                f" ({copies_of_stored:,} generated as copies of stored stories)"
+                f"  (signatures {fingerprinting:.1f}s, {timer.take()})"
+            )
+            after = con.execute("SELECT id, url, cluster_id FROM articles ORDER BY id").fetchall()
+
+    labels_stored = _labels_by_url(stored)
+    print(f"copies joined (stored {n:,}): "
+          f"{copies_found([labels_stored[i] for i in range(n)], source[:n]):.3f}")
+    if not args.check:
+        return 0
+    # The warehouse joins every pair of articles sharing a band key; in memory, rows of a
+    # bucket pair with their next `bucket_window` neighbours only. With an unbounded
+    # window both must give the same partition; with the default one the in-memory
+    # partition may only be finer (a few bridges in big buckets go untested).
+    unbounded = dataclasses.replace(settings, bucket_window=n + extra)
+    ok = True
+    for name, rows, count in (("stored", stored, n), ("stored + new", after, n + extra)):
+        got = _partition([_labels_by_url(rows)[i] for i in range(count)])
+        for window, s in (("unbounded", unbounded), (f"default {settings.bucket_window}", settings)):
+            t = time.perf_counter()
+            expected = _partition(cluster(docs[:count], published[:count], s))
+            same = expected == got
+            ok &= same or s is settings
+            print(f"check      {name}: {'same partition' if same else 'DIFFERENT partition'} as in-memory "
+                  f"cluster() with {window} bucket window ({len(expected):,} clusters vs {len(got):,},"
+                  f" {time.perf_counter() - t:.0f} s)")
+    return 0 if ok else 1
+
+
+def _labels_by_url(rows: list[tuple]) -> dict[int, int]:
+    """Generated document index -> its cluster id, from (id, url, cluster_id) rows."""
+    return {int(url.rsplit("/", 1)[1]): cluster_id for _, url, cluster_id in rows}
+
+
+def _partition(labels: Sequence[int]) -> set[frozenset[int]]:
+    groups: dict[int, set[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label, set()).add(i)
+    return {frozenset(g) for g in groups.values()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="documents to generate")
@@ -228,6 +383,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-datasketch", action="store_true", help="time newswash only")
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="newsweb-dev folder")
     parser.add_argument("--config", type=Path, default=None, help="dedup TOML (default: bundled)")
+    parser.add_argument("--stored", action="store_true", help="time the warehouse path (load_batch)")
+    parser.add_argument("--batch-size", type=int, default=50_000, help="--stored: articles per load_batch")
+    parser.add_argument("--new", type=int, default=10_000, help="--stored: documents in the incremental batch")
+    parser.add_argument("--check", action="store_true", help="--stored: compare with the in-memory partition")
     args = parser.parse_args(argv)
     if not (args.eval / "records.jsonl").exists():
         print(f"skipped: no newsweb-dev set at {args.eval}")
@@ -235,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = DedupSettings.from_toml(args.config)
     lines = (args.eval / "records.jsonl").read_text("utf-8").splitlines()
     texts = [json.loads(line)["text"] for line in lines]
+    if args.stored:
+        return stored_path(args, texts, settings)
     t = time.perf_counter()
     docs, source = generate(texts, args.n)
     print(

@@ -47,11 +47,20 @@ def is_stale(con: duckdb.DuckDBPyConnection) -> bool:
     return not indexed or _stamp(con, "search_corpus") != _stamp(con, "corpus")
 
 
+SEARCH_COLUMNS = {
+    "id": "article id (articles.id)",
+    "title": "the title, empty when there is none",
+    "body": "the cleaned body",
+}
+
+
 def build_index(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build the BM25 index over the corpus: English stemming and stop words, accents stripped."""
     load_fts(con)
     con.execute("CREATE OR REPLACE TABLE search_corpus AS SELECT id, coalesce(title, '') AS title, body FROM corpus")
     con.execute("COMMENT ON TABLE search_corpus IS 'what the full-text index covers: the corpus at the last rebuild'")
+    for column, comment in SEARCH_COLUMNS.items():
+        con.execute(f"COMMENT ON COLUMN search_corpus.{column} IS '{comment}'")
     con.execute("PRAGMA create_fts_index('search_corpus', 'id', 'title', 'body', overwrite = 1)")
 
 
