@@ -30,7 +30,10 @@ def decode(content: bytes, header_charset: str | None = None) -> str:
     """Text of `content`: header charset, else meta charset, else UTF-8 if valid, else detected."""
     for name in (header_charset, meta_charset(content)):
         if codec := _codec(name):
-            return content.decode(codec, errors="replace")
+            try:
+                return content.decode(codec, errors="replace")
+            except (LookupError, UnicodeError):  # a binary codec (hex, base64, zlib) or a strict one (idna)
+                continue
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:

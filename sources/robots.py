@@ -18,7 +18,7 @@ class RobotRules:
         """RFC 9309: 2xx parsed; 4xx means no rules; 5xx and no answer at all mean stay away."""
         if status is not None and 200 <= status < 300:
             parser = RobotFileParser()
-            parser.parse(text.splitlines())
+            parser.parse(_parseable(text.splitlines()))
             return cls(parser)
         if status is not None and 400 <= status < 500:
             return cls()
@@ -35,3 +35,13 @@ class RobotRules:
 
     def sitemaps(self) -> list[str]:
         return list(self.parser.site_maps() or []) if self.parser else []
+
+
+def _parseable(lines: list[str]) -> list[str]:
+    """The lines urllib's parser can take: it calls int() on Crawl-delay and Request-rate values
+    that `str.isdigit()` accepts, which raises for non-ASCII digits (superscripts, Arabic-Indic)."""
+    return [
+        line for line in lines
+        if line.partition(":")[0].strip().lower() not in ("crawl-delay", "request-rate")
+        or line.partition(":")[2].isascii()
+    ]

@@ -59,11 +59,14 @@ def _records(stream: BinaryIO) -> Iterator[Archived]:
         if record.rec_type != "response" or record.http_headers is None:
             continue
         status = record.http_headers.get_statuscode()
+        content = record.content_stream().read()
+        if getattr(record.raw_stream, "limit", 0):  # the file ended inside the record (a killed writer)
+            raise ArchiveLoadFailed(f"record of {record.rec_headers.get_header('WARC-Target-URI')} is cut short")
         yield Archived(
             url=record.rec_headers.get_header("WARC-Target-URI") or "",
             status=int(status) if status and status.isdigit() else 0,
             headers=list(record.http_headers.headers),
-            content=record.content_stream().read(),
+            content=content,
             date=record.rec_headers.get_header("WARC-Date"),
         )
 

@@ -291,12 +291,6 @@ def test_robots_rules_never_raise(text: str, status: int | None, url: str) -> No
         assert rules.reason and not rules.allowed("newswash/0.1", url)
 
 
-# Known bugs (see the fault-test report): xfail, not strict, so these pass before and after the fix;
-# drop the markers once it lands.
-KNOWN_BUG = "BUG (issue 7 fuzzing): not fixed yet, reported to the lead"
-
-
-@pytest.mark.xfail(reason=KNOWN_BUG + ": RobotFileParser int() on a non-decimal digit", raises=ValueError, strict=False)
 @pytest.mark.parametrize("line", ["Crawl-delay: \u00b2", "Request-rate: \u00b2/\u0663", "Crawl-delay: \u2460"])
 def test_robots_with_non_decimal_digits_does_not_raise(line: str) -> None:
     """`str.isdigit()` is true for superscripts and circled digits, which `int()` refuses: urllib's
@@ -321,8 +315,6 @@ TEXT_CODECS = [name for name in CODEC_NAMES if _text_codec(name)]
 BROKEN_CODECS = [name for name in CODEC_NAMES if not _text_codec(name)]
 
 
-@pytest.mark.xfail(reason=KNOWN_BUG + ": decode() with a binary or strict-only codec", raises=(LookupError, UnicodeError),
-                   strict=False)
 @pytest.mark.parametrize("where", ["header", "meta"])
 def test_charset_naming_a_binary_or_strict_codec_still_gives_text(where: str) -> None:
     """A `Content-Type: text/html; charset=hex` header or `<meta charset="base64">` (or zlib, rot13,
@@ -399,7 +391,6 @@ def test_truncated_warc_keeps_the_records_before_the_cut(cut: int) -> None:
     assert len(urls) >= whole
 
 
-@pytest.mark.xfail(reason=KNOWN_BUG + ": warcio yields the cut record short", raises=AssertionError, strict=False)
 def test_a_record_cut_short_is_not_read_as_a_whole_article() -> None:
     """A .warc.gz cut inside the last record's payload (a run killed while archiving) gives that
     record as an Article with a truncated (or empty) page instead of a Failure."""

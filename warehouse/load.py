@@ -10,8 +10,9 @@ from datetime import datetime
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from newswash.dedup import SIGNATURE_DTYPE, DedupSettings, Fingerprints, Member, UnionFind, choose_canonical, verify_pairs
+from newswash.dedup import SIGNATURE_DTYPE, DedupSettings, Fingerprints, verify_pairs
 from newswash.records import Article
 from newswash.warehouse.boilerplate import add_line_counts
 
@@ -106,20 +107,33 @@ def _insert_signatures(con: duckdb.DuckDBPyConnection, ids: list[int], fps: Fing
 
 
 def _candidate_pairs(con: duckdb.DuckDBPyConnection, first_new: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (new, older) sharing a band key or an exact hash; ids grow, so each pair comes once."""
+    """Pairs (new, older) sharing a band key or an exact hash; ids grow, so each pair comes once.
+
+    The batch's keys are the small side of each join (the stored ones are probed against
+    them); a pair sharing several bands comes several times from SQL and is made unique
+    here, with one numpy sort of (a, b) packed in an int64, instead of a DISTINCT over
+    the whole multiset."""
     table = con.execute(
         """
-        SELECT DISTINCT n.article_id AS a, o.article_id AS b
-        FROM (SELECT * FROM band_keys WHERE article_id >= $first) n
-        JOIN band_keys o ON n.band = o.band AND n.key = o.key AND o.article_id < n.article_id
-        UNION
+        SELECT n.article_id AS a, o.article_id AS b
+        FROM band_keys o
+        JOIN (SELECT band, key, article_id FROM band_keys WHERE article_id >= $first) n
+          ON o.key = n.key AND o.band = n.band AND o.article_id < n.article_id
+        UNION ALL
         SELECT n.article_id, o.article_id
-        FROM (SELECT * FROM signatures WHERE article_id >= $first AND size > 0) n
-        JOIN signatures o ON n.exact = o.exact AND o.article_id < n.article_id
+        FROM signatures o
+        JOIN (SELECT article_id, exact FROM signatures WHERE article_id >= $first AND size > 0) n
+          ON o.exact = n.exact AND o.article_id < n.article_id
         """,
         {"first": first_new},
     ).fetch_arrow_table()
-    return table.column("a").to_numpy(), table.column("b").to_numpy()
+    a = table.column("a").to_numpy().astype(np.int64)
+    b = table.column("b").to_numpy().astype(np.int64)
+    if len(a) == 0:
+        return a, b
+    assert a.max() < 2**31 and b.min() >= 0, "article ids beyond 2**31"
+    packed = np.unique((a << 32) | b)
+    return packed >> 32, packed & 0xFFFFFFFF
 
 
 @contextmanager
@@ -133,30 +147,62 @@ def _registered(con: duckdb.DuckDBPyConnection, name: str, **columns: object) ->
 
 
 class _Sketches:
-    """Stored exact hashes, sizes and signatures of a set of article ids."""
+    """Stored exact hashes, sizes and signatures of a set of article ids (rows in id order)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> None:
-        with _registered(con, "wanted", article_id=np.unique(ids)):
+        with _registered(con, "wanted", article_id=np.unique(np.asarray(ids, dtype=np.int64))):
             table = con.execute(
-                "SELECT article_id, exact, size, signature FROM signatures JOIN wanted USING (article_id)"
+                "SELECT article_id, exact, size, signature FROM signatures JOIN wanted USING (article_id) "
+                "ORDER BY article_id"
             ).fetch_arrow_table()
-        ids = table.column("article_id").to_numpy()
-        self.row_of = dict(zip(ids.tolist(), range(len(ids))))
-        self.exact = np.asarray(table.column("exact").to_pylist(), dtype=object)
+        self.ids = table.column("article_id").to_numpy().astype(np.int64)
+        self.exact = table.column("exact").combine_chunks()
         self.sizes = table.column("size").to_numpy().astype(np.int64)
         blobs = table.column("signature").combine_chunks()
+        if isinstance(blobs, pa.ChunkedArray):  # no chunks at all
+            blobs = pa.array([], pa.binary())
         offsets = np.frombuffer(blobs.buffers()[1], dtype=np.int32)[blobs.offset : blobs.offset + len(blobs) + 1]
-        data = np.frombuffer(blobs.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-        self.signatures = data.view(SIGNATURE_DTYPE).reshape(len(ids), -1)
+        data = np.frombuffer(blobs.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]] if len(blobs) else \
+            np.zeros(0, dtype=np.uint8)
+        self.signatures = data.view(SIGNATURE_DTYPE).reshape(len(self.ids), -1)
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """Row of each id (every id must be present)."""
+        rows = np.searchsorted(self.ids, ids)
+        if len(ids) and (rows.max() >= len(self.ids) or np.any(self.ids[rows] != ids)):
+            raise KeyError("article ids without a stored signature")
+        return rows
 
     def compare(self, a: np.ndarray, b: np.ndarray, settings: DedupSettings) -> tuple[np.ndarray, np.ndarray]:
         """Kind and similarity of each pair (a[i], b[i]): `exact` on equal hashes, else MinHash's verdict."""
-        ra = np.array([self.row_of[x] for x in a.tolist()], dtype=np.int64)
-        rb = np.array([self.row_of[x] for x in b.tolist()], dtype=np.int64)
+        ra, rb = self.rows(a), self.rows(b)
         kinds, sims = verify_pairs(self.signatures[ra], self.sizes[ra], self.signatures[rb], self.sizes[rb], settings)
-        exact = self.exact[ra] == self.exact[rb]
+        exact = pc.equal(self.exact.take(pa.array(ra)), self.exact.take(pa.array(rb)))
+        exact = exact.to_numpy(zero_copy_only=False).astype(bool)
         kinds[exact] = "exact"
         return kinds, np.where(exact, 1.0, sims)
+
+
+def _components(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Connected components of the graph with edges (a[i], b[i]): (nodes, label of each),
+    nodes sorted, a label being the smallest node of its component. Vectorised: each pass
+    hooks every edge's larger label onto its smaller one, then jumps pointers to the roots."""
+    nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    x, y = inverse[: len(a)], inverse[len(a) :]
+    parent = np.arange(len(nodes))
+    while True:
+        px, py = parent[x], parent[y]
+        differ = px != py
+        if not differ.any():
+            break
+        lo, hi = np.minimum(px, py)[differ], np.maximum(px, py)[differ]
+        np.minimum.at(parent, hi, lo)  # roots point at a smaller root: no cycles
+        while True:  # pointer jumping to the roots
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
+    return nodes, nodes[parent]
 
 
 def _cluster(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settings: DedupSettings) -> BatchCounts:
@@ -167,33 +213,34 @@ def _cluster(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settin
         return counts
     kinds, _ = _Sketches(con, np.concatenate([a, b])).compare(a, b, settings)
     matched = kinds != None  # noqa: E711 (element-wise)
-    edges = list(zip(a[matched].tolist(), b[matched].tolist()))
-    if not edges:
+    if not matched.any():
         return counts
+    a, b = a[matched], b[matched]
 
     # Older articles bring their whole cluster: each member is joined to its canonical (= cluster_id).
-    with _registered(con, "matched_old", id=np.unique(b[matched])):
+    with _registered(con, "matched_old", id=np.unique(b)):
         members = con.execute(
             "SELECT id, cluster_id FROM articles WHERE cluster_id IN "
-            "(SELECT cluster_id FROM articles JOIN matched_old USING (id))"
-        ).fetchall()
-    union = UnionFind()
-    for x, y in [*edges, *members]:
-        union.union(x, y)
-    affected = [sorted(group) for group in union.groups() if len(group) > 1]
+            "(SELECT cluster_id FROM articles JOIN matched_old USING (id)) AND id <> cluster_id"
+        ).fetch_arrow_table()
+    nodes, labels = _components(
+        np.concatenate([a, members.column("id").to_numpy().astype(np.int64)]),
+        np.concatenate([b, members.column("cluster_id").to_numpy().astype(np.int64)]),
+    )
 
-    flat = np.array([x for group in affected for x in group], dtype=np.int64)
-    with _registered(con, "affected", id=flat):
-        info = {
-            row[0]: Member(*row)
-            for row in con.execute(
-                # the article id is the ingest order
-                "SELECT id, published_at, id, length(body), url FROM articles JOIN affected USING (id)"
-            ).fetchall()
-        }
-    canonical_of = {x: choose_canonical([info[m] for m in group]) for group in affected for x in group}
-    member_ids = np.fromiter(canonical_of, dtype=np.int64, count=len(canonical_of))
-    canonical_ids = np.fromiter(canonical_of.values(), dtype=np.int64, count=len(canonical_of))
+    # Canonical of each component: earliest published_at (unknown last), then earliest
+    # ingested (the id). Ids are unique, so the rule's later keys (longest body, url) never decide.
+    with _registered(con, "affected", id=nodes, component=labels):
+        order = con.execute(
+            "SELECT id, component FROM articles JOIN affected USING (id) "
+            "ORDER BY component, published_at ASC NULLS LAST, id"
+        ).fetch_arrow_table()
+    ordered = order.column("id").to_numpy().astype(np.int64)
+    component = order.column("component").to_numpy().astype(np.int64)
+    first = np.flatnonzero(np.r_[True, component[1:] != component[:-1]])
+    member_ids = ordered
+    canonical_ids = np.repeat(ordered[first], np.diff(np.r_[first, len(ordered)]))
+
     with _registered(con, "assigned", id=member_ids, canonical=canonical_ids):
         con.execute(
             "UPDATE articles SET cluster_id = m.canonical, is_canonical = (articles.id = m.canonical) "
@@ -203,7 +250,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settin
 
     copies = member_ids != canonical_ids
     dup, canon = member_ids[copies], canonical_ids[copies]
-    kinds, sims = _Sketches(con, flat).compare(dup, canon, settings)
+    kinds, sims = _Sketches(con, nodes).compare(dup, canon, settings)
     kinds[kinds == None] = "near"  # noqa: E711 joined through other members, not directly similar
     with _registered(
         con, "provenance", article_id=dup, canonical_id=canon, kind=kinds.astype(str), similarity=sims,
