@@ -113,9 +113,13 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
         fresh = _unseen(articles, known_urls(con, [a.url for a in articles]) | seen)
         seen.update(a.url for a in fresh)
         counts["skipped"] += len(articles) - len(fresh)
-        fetched = fetch_task(crawl, fresh)
+        fetched = fetch_task(crawl, fresh) if fresh else []
         failures += [item for item in fetched if isinstance(item, Failure)]
         to_process = [item for item in fetched if isinstance(item, Article)]
+        if not to_process:  # nothing new in this batch: no tasks to run
+            record_failures(con, run_id, failures)
+            counts["failed"] += len(failures)
+            continue
         stored_lines = load_line_counts(con, {a.source for a in to_process})
         in_flight.append((process_task.submit(to_process, cleaner, dedup, stored_lines), failures))
         if len(in_flight) >= settings.executor.parallel_batches:
