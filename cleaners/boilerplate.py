@@ -41,8 +41,11 @@ _SENTENCE_END = re.compile(r"[.!?…:][\"'”’»)\]]*$")
 def normalize_line(line: str) -> str:
     """The form lines are compared in: NFKD without accents, case folded, punctuation and
     whitespace runs as one space (digits kept)."""
-    text = unicodedata.normalize("NFKD", line)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    if line.isascii():  # no accents to strip
+        text = line.casefold()
+    else:
+        text = unicodedata.normalize("NFKD", line)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
