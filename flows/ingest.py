@@ -9,18 +9,18 @@ from pathlib import Path
 
 import duckdb
 from prefect import Flow, flow, get_run_logger, task
-from prefect.futures import PrefectFuture
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
+from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from newswash.cleaners import Cleaner, rule_hits
 from newswash.cleaners.boilerplate import LineCounts
 from newswash.dedup import DedupSettings
+from newswash.errors import NewswashError
 from newswash.pipeline import Processed, process
 from newswash.records import Article, Failure
-from newswash.errors import NewswashError
 from newswash.settings import ExecutorSettings, Settings, load_settings
 from newswash.sources import read_locations
 from newswash.sources.crawl import Crawl
@@ -29,12 +29,6 @@ from newswash.warehouse.load import load_batch
 from newswash.warehouse.lock import writer_lock
 from newswash.warehouse.report import markdown_report
 from newswash.warehouse.store import failure_reasons, finish_run, known_urls, open_warehouse, record_failures, start_run
-
-
-# Loading is one transaction that rolls back on any error, so a load that failed (a busy
-# disk, say) is run again with backoff and never doubles anything. Fetching retries per
-# request inside the fetcher; extraction turns a bad article into a Failure.
-TRANSIENT_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=1)}
 
 
 def _batches(items: Iterable[Article | Failure], size: int) -> Iterator[list[Article | Failure]]:
@@ -73,7 +67,10 @@ def process_task(articles: list[Article], cleaner: Cleaner, dedup: DedupSettings
     return process(articles, cleaner, dedup, stored_lines)
 
 
-@task(cache_policy=NONE, **TRANSIENT_RETRIES)
+# Loading is one transaction that rolls back on any error, so a load that failed (a busy
+# disk, say) runs again with backoff and never doubles anything. Fetching retries per
+# request inside the fetcher; extraction turns a bad article into a Failure.
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1))
 def load_task(con: duckdb.DuckDBPyConnection, run_id: int, batch: Processed, dedup: DedupSettings) -> dict[str, int]:
     """Deduplicate against the warehouse and load the batch in one transaction."""
     counts = load_batch(con, run_id, batch.articles, batch.fingerprints, dedup)
