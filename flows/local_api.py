@@ -48,13 +48,15 @@ def prefect_api(home: Path, port: int | None = None) -> Iterator[str]:
         return
     home.mkdir(parents=True, exist_ok=True)
     port = port or _free_port()
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    url = f"http://127.0.0.1:{port}/api"
+    # The UI must call this server's API, not the default port's.
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_UI_API_URL": url}
     log = (home / "server.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}/api"
     try:
         _wait_healthy(url, process)
         os.environ["PREFECT_API_URL"] = url  # for the flow-run processes the runner starts

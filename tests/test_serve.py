@@ -32,6 +32,13 @@ def _completed_runs(db: Path) -> list[tuple[int, int, int]]:
         return []
 
 
+def _port_of_running_server(log: Path) -> str:
+    """The port `serve` started its Prefect server on, from the server's own log."""
+    match = re.search(r"http://127\.0\.0\.1:(\d+)", log.read_text(errors="replace"))
+    assert match, f"no address in {log}"
+    return match.group(1)
+
+
 def test_serve_runs_on_schedule_and_the_second_run_adds_nothing(tmp_path: Path) -> None:
     seeds = shutil.copytree(FIXTURES / "cleaners" / "seeds", tmp_path / "seeds")
     config = tmp_path / "serve.toml"
@@ -47,6 +54,9 @@ def test_serve_runs_on_schedule_and_the_second_run_adds_nothing(tmp_path: Path) 
         while len(runs := _completed_runs(db)) < RUNS_WANTED and time.monotonic() < deadline:
             assert serve.poll() is None, serve.stdout.read()
             time.sleep(2)
+        # The UI is told to call this server's API (not Prefect's default port).
+        ui_base = "http://127.0.0.1:" + _port_of_running_server(tmp_path / "prefect" / "server.log")
+        assert httpx.get(f"{ui_base}/ui-settings", timeout=10).json()["api_url"] == f"{ui_base}/api"
     finally:
         serve.send_signal(signal.SIGTERM)
         try:
