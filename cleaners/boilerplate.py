@@ -29,6 +29,7 @@ from typing import Any, Mapping
 
 from newswash.records import Article, Removal
 
+from .tables import from_table
 from .text import to_body
 
 SITE_BOILERPLATE = "site_boilerplate"
@@ -105,10 +106,7 @@ class BoilerplateSettings:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> BoilerplateSettings:
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown [boilerplate] keys: {sorted(unknown)}")
-        return cls(**data)
+        return from_table(cls, data, "boilerplate")
 
     def is_sentence(self, line: str) -> bool:
         """Reads as a story sentence: long enough and ends like one."""

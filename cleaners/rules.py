@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping
 
+from .tables import from_table
+
 Where = Literal["any", "head", "tail"]
 Action = Literal["remove", "author", "attribution", "paywall"]
 
@@ -22,10 +24,7 @@ class Settings:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Settings:
-        unknown = set(data) - {"max_length", "head_lines", "tail_lines"}
-        if unknown:
-            raise ValueError(f"unknown [settings] keys: {sorted(unknown)}")
-        return cls(**data)
+        return from_table(cls, data, "settings")
 
 
 @dataclass(frozen=True)

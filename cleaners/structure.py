@@ -8,6 +8,8 @@ from typing import Any, Mapping
 
 from newswash.records import Article, Removal
 
+from .tables import from_table
+
 HEADLINE = "headline"
 TITLE_REPEAT = "title_repeat"
 DUPLICATE = "duplicate"
@@ -33,10 +35,7 @@ class Structure:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Structure:
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown [structure] keys: {sorted(unknown)}")
-        return cls(**data)
+        return from_table(cls, data, "structure")
 
     @property
     def step_names(self) -> list[str]:
