@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from newswash.dedup import SIGNATURE_DTYPE, DedupSettings, Fingerprints, verify_pairs
 from newswash.records import Article
 from newswash.warehouse.boilerplate import add_line_counts
+from newswash.warehouse.store import transaction
 
 
 @dataclass
@@ -34,16 +35,10 @@ def load_batch(
     """Insert new articles and re-cluster every cluster they touch; all or nothing."""
     if not articles:
         return BatchCounts()
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         ids = _insert_articles(con, run_id, articles, fingerprints)
         add_line_counts(con, articles)
-        counts = _cluster(con, run_id, ids, settings)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return counts
+        return _cluster(con, run_id, ids, settings)
 
 
 def _article_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -68,6 +63,14 @@ def _insert_articles(
     ):
         con.execute("INSERT INTO articles BY NAME SELECT * FROM article_rows")
 
+    insert_cleaning_log(con, run_id, ids, articles)
+
+    _insert_signatures(con, ids, fps)
+    return ids
+
+
+def insert_cleaning_log(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], articles: list[Article]) -> None:
+    """One `cleaning_log` row for each Removal of each article (ids[i] is articles[i]'s id)."""
     log = [(i, r.rule, r.text) for i, a in zip(ids, articles) for r in a.removals]
     with _registered(
         con, "log_rows",
@@ -77,9 +80,6 @@ def _insert_articles(
         run_id=pa.array([run_id] * len(log), pa.int64()),
     ):
         con.execute("INSERT INTO cleaning_log BY NAME SELECT * FROM log_rows")
-
-    _insert_signatures(con, ids, fps)
-    return ids
 
 
 def _insert_signatures(con: duckdb.DuckDBPyConnection, ids: list[int], fps: Fingerprints) -> None:
@@ -273,14 +273,8 @@ def refresh_signatures(con: duckdb.DuckDBPyConnection, ids: list[int], fingerpri
 
 def recluster_all(con: duckdb.DuckDBPyConnection, run_id: int, settings: DedupSettings) -> BatchCounts:
     """Form every cluster again from the stored signatures, in one transaction."""
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         con.execute("UPDATE articles SET cluster_id = id, is_canonical = true")
         con.execute("DELETE FROM duplicates")
         ids = [row[0] for row in con.execute("SELECT id FROM articles ORDER BY id").fetchall()]
-        counts = _cluster(con, run_id, ids, settings) if ids else BatchCounts()
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return counts
+        return _cluster(con, run_id, ids, settings) if ids else BatchCounts()

@@ -93,14 +93,24 @@ def _outdated(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT sha256 FROM schema_views").fetchall() != [(_views_hash(),)]
 
 
-def _in_transaction(con: duckdb.DuckDBPyConnection, what: str, *statements: tuple[str, list[Any]]) -> None:
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction: committed when the block ends, rolled back on any exception."""
     con.execute("BEGIN")
     try:
-        for sql, params in statements:
-            con.execute(sql, params or None)
+        yield
         con.execute("COMMIT")
-    except duckdb.Error as exc:
+    except BaseException:
         con.execute("ROLLBACK")
+        raise
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, what: str, *statements: tuple[str, list[Any]]) -> None:
+    try:
+        with transaction(con):
+            for sql, params in statements:
+                con.execute(sql, params or None)
+    except duckdb.Error as exc:
         raise NewswashError(f"cannot upgrade warehouse to {what}: {_first_line(exc)}") from None
 
 

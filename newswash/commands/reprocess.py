@@ -60,7 +60,8 @@ def reprocess_batch(
     from newswash.pipeline import extract_and_clean
     from newswash.sources.charset import decode
     from newswash.sources.warc import read_at
-    from newswash.warehouse.load import refresh_signatures
+    from newswash.warehouse.load import insert_cleaning_log, refresh_signatures
+    from newswash.warehouse.store import transaction
 
     failures: list[Failure] = []
     updated: list[tuple[int, Article]] = []
@@ -80,17 +81,10 @@ def reprocess_batch(
         return 0, failures
     ids = [article_id for article_id, _ in updated]
     assignments = ", ".join(f"{name} = ?" for name in UPDATED)
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         con.executemany(f"UPDATE articles SET {assignments} WHERE id = ?",
                         [[getattr(a, name) for name in UPDATED] + [i] for i, a in updated])
         con.execute("DELETE FROM cleaning_log WHERE article_id IN (SELECT unnest(?))", [ids])
-        removals = [(i, r.rule, r.text, run_id) for i, a in updated for r in a.removals]
-        if removals:
-            con.executemany("INSERT INTO cleaning_log (article_id, rule, removed, run_id) VALUES (?, ?, ?, ?)", removals)
+        insert_cleaning_log(con, run_id, ids, [a for _, a in updated])
         refresh_signatures(con, ids, fingerprint([a.body for _, a in updated], dedup))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return len(updated), failures
