@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from newswash.settings import Settings, load_settings
+from newswash.settings import Settings
 
 HELP = "ingest files, folders, WARC files, URL lists, feeds, sitemaps, homepages, pages and named sources"
 
@@ -23,12 +23,11 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
                         help="where extract, clean and fingerprint run (default: [executor] kind in the config)")
 
 
-def ingest(locations: list[str], args: argparse.Namespace) -> dict[str, int]:
+def ingest(locations: list[str], args: argparse.Namespace, settings: Settings) -> dict[str, int]:
     """Run the ingest flow and print its one-line counts and a summary."""
     from newswash.flows.ingest import ingest as run_flow
     from newswash.sources import check_locations
 
-    settings = load_settings(args.config)
     check_locations(locations, settings.sources)
     counts = run_flow(locations, args.db, args.config, args.allow_private_hosts, args.executor)
     print(f"run #{counts['run_id']}: " + ", ".join(
@@ -48,5 +47,5 @@ def summary(counts: dict) -> str:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    ingest(args.locations, args)
+    ingest(args.locations, args, settings)
     return 0

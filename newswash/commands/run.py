@@ -20,6 +20,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     if not settings.sources:
         raise NewswashError("the config names no [[sources]]")
-    ingest([s.location for s in settings.sources], args)
+    ingest([s.location for s in settings.sources], args, settings)
     print(text_report(args.db or settings.db_path))
     return 0
