@@ -12,13 +12,14 @@ from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from newswash.cleaners import Cleaner, rule_hits
 from newswash.cleaners.boilerplate import LineCounts
 from newswash.dedup import DedupSettings
 from newswash.errors import NewswashError
+from newswash.flows.local_api import share_ephemeral_api
 from newswash.pipeline import Processed, process
 from newswash.records import Article, Failure
 from newswash.settings import ExecutorSettings, Settings, load_settings
@@ -130,16 +131,19 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
 
 
 def task_runner(executor: ExecutorSettings) -> TaskRunner:
-    """Threads for `local`; Dask through prefect-dask for `dask` (a local cluster, or one by address)."""
+    """Threads for `local`; Prefect's process pool for `processes`; Dask through prefect-dask
+    for `dask` (a local cluster, or one by address). `workers` 0 means one per core."""
     if executor.kind == "local":
         return ThreadPoolTaskRunner(max_workers=executor.parallel_batches)
+    if executor.kind == "processes":
+        return ProcessPoolTaskRunner(max_workers=executor.workers or None)
     if executor.kind == "dask":
         from prefect_dask import DaskTaskRunner
 
         if executor.dask_address:
             return DaskTaskRunner(address=executor.dask_address)
         return DaskTaskRunner(cluster_kwargs={
-            "n_workers": executor.dask_workers, "threads_per_worker": 1, "processes": True,
+            "n_workers": executor.workers or None, "threads_per_worker": 1, "processes": True,
             "dashboard_address": ":0",
         })
     raise NewswashError(f"unknown executor {executor.kind!r} (local or dask)")
@@ -177,6 +181,8 @@ def ingest(locations: list[str], db_path: Path | None = None, config_path: Path 
     settings = load_settings(config_path)
     if executor:
         settings = settings.with_executor(executor)
+    if settings.executor.kind == "processes":
+        share_ephemeral_api()
     return flow_for(settings)(
         locations,
         db_path=str(db_path) if db_path else None,

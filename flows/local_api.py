@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
 from newswash.errors import NewswashError
 
@@ -70,3 +70,18 @@ def prefect_api(home: Path, port: int | None = None) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
+
+
+def share_ephemeral_api() -> None:
+    """Let task runs in worker processes report to this process's API.
+
+    With no API configured, Prefect starts an ephemeral server in each process that needs
+    one, so each pool worker would start its own. Start this process's now and hand its
+    URL to the workers through the environment they inherit."""
+    if get_current_settings().api.url:
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.api_url

@@ -57,12 +57,12 @@ class FetchSettings:
 
 @dataclass(frozen=True)
 class ExecutorSettings:
-    """Where extract, clean and fingerprint run: `local` threads, or `dask` workers."""
+    """Where extract, clean and fingerprint run: `local` threads, `processes`, or `dask` workers."""
 
     kind: str
     parallel_batches: int
+    workers: int
     dask_address: str
-    dask_workers: int
 
 
 @dataclass(frozen=True)

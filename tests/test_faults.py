@@ -144,10 +144,12 @@ def test_a_run_waits_for_the_writer_then_gives_up_with_one_line(cli: Cli, tmp_pa
     assert cli("ingest", str(corpus))[0] == 0  # the lock is free again
 
 
-def test_dask_executor_gives_the_same_warehouse_as_local(cli: Cli, tmp_path: Path, small_batches: Path) -> None:
+def test_process_and_dask_executors_give_the_same_warehouse_as_local(
+    cli: Cli, tmp_path: Path, small_batches: Path
+) -> None:
     corpus = make_corpus(tmp_path / "corpus.jsonl", 400)
     states = {}
-    for executor in ("local", "dask"):
+    for executor in ("local", "processes", "dask"):
         cli.db = tmp_path / f"{executor}.duckdb"
         code, out, err = cli("ingest", str(corpus), str(FIXTURES / "cleaners" / "seeds"),
                              "--config", str(small_batches), "--executor", executor)
@@ -160,4 +162,5 @@ def test_dask_executor_gives_the_same_warehouse_as_local(cli: Cli, tmp_path: Pat
                             "ORDER BY ALL").fetchall(),
             )
     assert len(states["local"][1]) == 405
+    assert states["processes"] == states["local"]
     assert states["dask"] == states["local"]

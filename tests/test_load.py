@@ -137,7 +137,7 @@ batch_size = 1000
 [executor]
 # Extraction is the bottleneck (about 100 pages/s on one core): two Dask worker processes use both.
 kind = "dask"
-dask_workers = 2
+workers = 2
 parallel_batches = 3
 
 [fetch]

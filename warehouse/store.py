@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from newswash.errors import NewswashError
 from newswash.records import Failure
@@ -105,6 +106,19 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
+@contextmanager
+def registered(
+    con: duckdb.DuckDBPyConnection, name: str, table: pa.Table | None = None, **columns: object
+) -> Iterator[None]:
+    """`table` (or the given columns) visible to SQL as `name` for the duration, through
+    Arrow (a Python list bound as a parameter is converted value by value, and slowly)."""
+    con.register(name, table if table is not None else pa.table(columns))
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
 def _in_transaction(con: duckdb.DuckDBPyConnection, what: str, *statements: tuple[str, list[Any]]) -> None:
     try:
         with transaction(con):
@@ -180,5 +194,6 @@ def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:
     """The subset of `urls` already stored."""
     if not urls:
         return set()
-    rows = con.execute("SELECT url FROM articles WHERE url IN (SELECT unnest(?))", [urls]).fetchall()
+    with registered(con, "asked_urls", url=pa.array(urls, pa.string())):
+        rows = con.execute("SELECT url FROM articles WHERE url IN (SELECT url FROM asked_urls)").fetchall()
     return {row[0] for row in rows}

@@ -19,7 +19,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-private-hosts", action="store_true",
                         help="allow fetching from private, loopback and link-local addresses")
-    parser.add_argument("--executor", choices=("local", "dask"),
+    parser.add_argument("--executor", choices=("local", "processes", "dask"),
                         help="where extract, clean and fingerprint run (default: [executor] kind in the config)")
 
 
