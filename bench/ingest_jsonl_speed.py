@@ -13,7 +13,7 @@ writes them as JSONL text records (url, source, published_at, text), and in one 
 Prints docs/s of each, the ratio, peak memory, and the share of generated copies each put
 with their source.
 
-    .venv/bin/python bench/ingest_jsonl_speed.py [--n 100000] [--executor processes]
+    .venv/bin/python bench/ingest_jsonl_speed.py [--n 100000] [--executor processes] [--config FILE]
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="records to generate")
     parser.add_argument("--executor", default=None, help="local, processes or dask (default: configured)")
+    parser.add_argument("--config", type=Path, default=None, help="a newswash config (e.g. another batch_size)")
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="newsweb-dev folder")
     args = parser.parse_args(argv)
     if not (args.eval / "records.jsonl").exists():
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         write_records(records, docs)
         print(f"{args.n:,} records, {records.stat().st_size / 2**20:,.0f} MiB of JSONL")
         executor = ["--executor", args.executor] if args.executor else []
+        executor += ["--config", str(args.config)] if args.config else []
         (Path(tmp) / "empty").mkdir()
         cli("ingest", str(Path(tmp) / "empty"), "--db", str(Path(tmp) / "warm.duckdb"), *executor)
         db = Path(tmp) / "bench.duckdb"

@@ -160,12 +160,17 @@ class Crawl:
 
     # Fetching pages.
 
+    @staticmethod
+    def is_stub(article: Article) -> bool:
+        """An article known by its URL only: its page is still to fetch."""
+        return not article.content and is_url(article.url)
+
     def fetch_pages(self, articles: list[Article]) -> list[Article | Failure]:
         """Fetch the pages of stub articles (skipping those fetched recently); others pass through.
 
         Unchanged (304) and recently fetched pages are left out of the result.
         """
-        stubs = [a for a in articles if not a.content and is_url(a.url)]
+        stubs = [a for a in articles if self.is_stub(a)]
         pages = self._fetch([(a.url, self._origin.get(a.url), PAGE_TYPES) for a in stubs], kind="page")
         by_url = {a.url: (a, r) for a, r in zip(stubs, pages)}
         result: list[Article | Failure] = []

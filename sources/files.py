@@ -76,12 +76,13 @@ def read_file(path: Path) -> Iterator[Article | Failure]:
 
 
 def _read_jsonl(path: Path, text: str) -> Iterator[Article | Failure]:
+    resolved = path.resolve()
     for lineno, line in enumerate(text.split("\n"), start=1):  # JSON Lines end at \n only
         if not line.strip():
             continue
         location = f"{path}:{lineno}"
         try:
-            yield _record_to_article(json.loads(line), path)
+            yield _record_to_article(json.loads(line), resolved)
         except json.JSONDecodeError as exc:
             yield Failure(location, "read", f"line {lineno}: invalid JSON ({exc.msg})")
         except (ValueError, RecursionError) as exc:
@@ -89,6 +90,7 @@ def _read_jsonl(path: Path, text: str) -> Iterator[Article | Failure]:
 
 
 def _record_to_article(record: object, path: Path) -> Article:
+    """One JSONL record as an Article (`path`: the file, resolved)."""
     if not isinstance(record, dict):
         raise ValueError("a record must be a JSON object")
     url = record.get("url")
@@ -106,7 +108,7 @@ def _record_to_article(record: object, path: Path) -> Article:
     return Article(
         url=url.strip(),
         source=str(record.get("source") or path.stem),
-        path=str(path.resolve()),
+        path=str(path),
         content=content,
         content_type="html" if content is html else "text",
         title=title if isinstance(title, str) and title.strip() else None,

@@ -1,9 +1,10 @@
 """Full-text search of the corpus: a BM25 index (DuckDB's fts extension) over title and body.
 
 The index lives in the table `search_corpus` (a copy of the corpus's id, title and
-body) and the schema `fts_main_search_corpus`. Each run rebuilds it when it
-finishes; `is_stale` tells when the corpus has changed since (a killed run, a
-warehouse from before search), and the search command then rebuilds it first.
+body) and the schema `fts_main_search_corpus`. DuckDB's index cannot be updated in
+place, and a rebuild costs time in the size of the whole corpus, so runs leave it
+alone: `is_stale` tells when the corpus has changed since the last build, and the
+search command then rebuilds it first (once per change, however many runs).
 """
 
 from __future__ import annotations

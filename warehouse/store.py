@@ -14,7 +14,6 @@ import pyarrow as pa
 
 from newswash.errors import NewswashError
 from newswash.records import Failure
-from newswash.warehouse.search import build_index, is_stale
 
 MIGRATIONS = resources.files("newswash.warehouse").joinpath("migrations")
 
@@ -171,7 +170,9 @@ def record_failures(con: duckdb.DuckDBPyConnection, run_id: int, failures: Itera
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: int, status: str, counts: dict[str, int]) -> None:
-    """Close a run with its status and counts; update `sources` and the search index."""
+    """Close a run with its status and counts; update `sources`. (The search index is built
+    by the first search after the corpus changed: rebuilding it costs time in the size of
+    the whole corpus, which a scheduled run should not pay every time.)"""
     assignments = "".join(f", {column} = ?" for column in counts)
     con.execute(
         f"UPDATE runs SET finished_at = now()::TIMESTAMP, status = ?{assignments} WHERE run_id = ?",
@@ -186,8 +187,6 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: int, status: str, counts:
         """,
         [run_id],
     )
-    if is_stale(con):
-        build_index(con)
 
 
 def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:
