@@ -6,6 +6,7 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 import re
+from collections.abc import Callable
 from typing import Any, Mapping
 
 from newswash.records import Article, Removal
@@ -18,6 +19,8 @@ from .text import clean_inline, to_body, to_lines
 
 
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|&|\band\b)\s*")
+# A rule as the line loop uses it: the rule, its length guard and its whole-line matcher.
+_Matcher = tuple[Rule, int, Callable[[str], "re.Match[str] | None"]]
 
 
 def default_config() -> dict[str, Any]:
@@ -56,6 +59,11 @@ class Cleaner:
         self.rules: list[Rule] = [rule for rule in load_rules(config) if rule.enabled]
         # A line longer than every rule's length guard can match none: skip the rules.
         self._longest = max((rule.max_length for rule in self.rules), default=-1)
+        # Rules allowed at a line position depend only on how far the line is from either
+        # end, counted up to the widest head and tail windows; a cache keyed by that.
+        self._head = max((rule.lines for rule in self.rules if rule.where == "head"), default=0)
+        self._tail = max((rule.lines for rule in self.rules if rule.where == "tail"), default=0)
+        self._allowed: dict[tuple[int, int], list[_Matcher]] = {}
         self.structure = Structure.from_mapping(config.get("structure", {}))
         self.boilerplate = BoilerplateSettings.from_mapping(config.get("boilerplate", {}))
 
@@ -109,13 +117,25 @@ class Cleaner:
         return kept
 
     def _first_match(self, line: str, index: int, total: int) -> tuple[Rule | None, Any]:
-        if len(line) > self._longest:
+        size = len(line)
+        if size > self._longest:
             return None, None
-        for rule in self.rules:
-            match = rule.match(line, index, total)
-            if match:
-                return rule, match
+        for rule, max_length, fullmatch in self._rules_at(index, total):
+            if size <= max_length:
+                match = fullmatch(line)
+                if match:
+                    return rule, match
         return None, None
+
+    def _rules_at(self, index: int, total: int) -> list[_Matcher]:
+        """The rules allowed at the ``index``-th of ``total`` lines, in order, each with its
+        length guard and matcher (computed once per distance from the head and the tail)."""
+        key = (min(index, self._head), min(total - 1 - index, self._tail))
+        if key not in self._allowed:
+            self._allowed[key] = [
+                (rule, rule.max_length, rule.pattern.fullmatch) for rule in self.rules if rule.allowed_at(index, total)
+            ]
+        return self._allowed[key]
 
 
 def rule_hits(articles: list[Article]) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from lxml import html as lxml_html
 from lxml.etree import _Element
@@ -82,21 +83,18 @@ def recover_split_body(tree: _Element, lines: list[str]) -> list[str]:
         return lines
     container = anchors[0]
     for anchor in anchors[1:]:
-        while container is not None and anchor not in set(container.iterdescendants()):
+        above = set(anchor.iterancestors())
+        while container is not None and container not in above:
             container = container.getparent()
     if container is None or container.tag in ("html", "body") or not container.get("class"):
         return lines
     article = next(container.iterancestors("article"), None)
     if article is None:
         return lines
-    order = {element: index for index, element in enumerate(tree.iter())}
     chunks = [
         element
-        for element in article.iter(container.tag)
-        if element is not container
-        and element.get("class") == container.get("class")
-        and order[element] > order[container]
-        and element not in set(container.iterancestors())
+        for element in _after(article.iter(container.tag), container)
+        if element.get("class") == container.get("class")
         and next(element.iterancestors("article"), None) is article
         and not element.xpath(".//h1")
     ]
@@ -115,3 +113,12 @@ def recover_split_body(tree: _Element, lines: list[str]) -> list[str]:
             seen.add(text)
             extra.append(text)
     return lines + extra
+
+
+def _after(elements: Iterator[_Element], start: _Element) -> Iterator[_Element]:
+    """The elements that follow ``start`` in ``elements`` (document order)."""
+    found = False
+    for element in elements:
+        if found:
+            yield element
+        found = found or element is start

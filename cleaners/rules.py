@@ -46,15 +46,11 @@ class Rule:
     action: Action = "remove"
     enabled: bool = True
 
-    def match(self, line: str, index: int, total: int) -> re.Match[str] | None:
-        """Match ``line``, the ``index``-th of ``total`` lines, if the rule allows it there."""
-        if not self.enabled or len(line) > self.max_length:
-            return None
-        if self.where == "head" and index >= self.lines:
-            return None
-        if self.where == "tail" and index < total - self.lines:
-            return None
-        return self.pattern.fullmatch(line)
+    def allowed_at(self, index: int, total: int) -> bool:
+        """Whether the ``index``-th of ``total`` lines is inside the rule's ``where`` window."""
+        if self.where == "head":
+            return index < self.lines
+        return self.where == "any" or index >= total - self.lines
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], settings: Settings) -> Rule:

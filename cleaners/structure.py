@@ -49,9 +49,10 @@ class Structure:
             article.removals.append(Removal(HEADLINE, lines[0]))
             lines = lines[1:]
         copies = self._repeated_block_lines(lines) if self.drop_duplicates else set()
+        title_words = _tokens(article.title) if article.title else []
         kept: list[str] = []
         for index, line in enumerate(lines):
-            if article.title and self.repeats_title(line, article.title, near_top=index < self.repeat_lines):
+            if title_words and self.repeats_title(line, title_words, near_top=index < self.repeat_lines):
                 article.removals.append(Removal(TITLE_REPEAT, line))
             elif index in copies:
                 article.removals.append(Removal(DUPLICATE, line))
@@ -89,12 +90,16 @@ class Structure:
             and not _SENTENCE_BREAK.search(line)
         )
 
-    def repeats_title(self, line: str, title: str, near_top: bool) -> bool:
-        """The line is the title; near the top also a run of at least ``repeat_min_words``
-        of its words that is not a sentence (a kicker, or the headline of "kicker: headline")."""
-        words, title_words = _tokens(line), _tokens(title)
+    def repeats_title(self, line: str, title_words: list[str], near_top: bool) -> bool:
+        """The line is the title (given as its ``_tokens``); near the top also a run of at
+        least ``repeat_min_words`` of its words that is not a sentence (a kicker, or the
+        headline of "kicker: headline")."""
+        first = _WORD.search(line)
+        if first is None or first.group().casefold() not in title_words:
+            return False  # both kinds of repeat start with a word of the title
+        words = _tokens(line)
         if words == title_words:
-            return bool(words)
+            return True
         if not near_top or len(words) < self.repeat_min_words or _SENTENCE_END.search(line):
             return False
         n = len(words)

@@ -5,12 +5,21 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path
+from re import _constants as re_constants  # type: ignore[attr-defined]
+from re import _parser as re_parser  # type: ignore[attr-defined]
 
+import ftfy
 import pytest
+import trafilatura
+from ftfy.badness import BADNESS_RE
+from lxml import etree as lxml_etree
 
 from newswash.cleaners import Cleaner, extract
+from newswash.cleaners.html import parse
+from newswash.cleaners.text import BADNESS_WIDTH, PLAIN, fix_text, fold as fold_line
 from newswash.records import Article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cleaners"
@@ -234,6 +243,40 @@ regex = '.*Reuters.*'
     assert [r.text for r in article.removals] == ["Via Reuters"]
 
 
+def test_head_and_tail_windows_and_first_rule_wins(tmp_path: Path) -> None:
+    """Rules only act inside their windows, whatever the body's length, and the first
+    rule in file order that matches names the removal."""
+    path = write_rules(
+        tmp_path,
+        """
+[[rules]]
+name = "head2"
+regex = 'x\\d'
+where = "head"
+lines = 2
+[[rules]]
+name = "tail1"
+regex = 'x\\d'
+where = "tail"
+lines = 1
+[[rules]]
+name = "short"
+regex = 'x[0-4]'
+max_length = 2
+""",
+    )
+    cleaner = Cleaner.from_toml(path)
+    for total in range(1, 9):
+        body = "\n".join(f"x{i}" for i in range(total))
+        article = cleaner(Article(url="u", title="T", body=body))
+        expected = [
+            "head2" if i < 2 else "tail1" if i == total - 1 else "short" if i < 5 else None for i in range(total)
+        ]
+        assert [(r.rule, r.text) for r in article.removals] == [
+            (rule, f"x{i}") for i, rule in enumerate(expected) if rule
+        ]
+
+
 def test_bad_rules_are_reported(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="exactly one"):
         Cleaner.from_toml(write_rules(tmp_path, '[[rules]]\nname = "x"\n'))
@@ -245,6 +288,102 @@ def test_text_hygiene(cleaner: Cleaner) -> None:
     body = "It\u00e2\u20ac\u2122s a   caf\u00c3\u00a9\tstory.\n\n\nCafe\u0301 two\u00a0 says \u201chi\u201d."
     article = cleaner(Article(url="u", title="T", body=body))
     assert article.body == "It’s a café story.\n\nCafé two says “hi”."
+
+
+# Lines ftfy changes (mojibake, entities, controls, ligatures, line breaks, decomposed
+# accents) and lines it leaves alone; fix_text must agree with plain ftfy on all of them.
+FTFY_CASES = [
+    "It\u00e2\u20ac\u2122s a caf\u00c3\u00a9 story.",
+    "\u00c3\u00a0 la carte",
+    "Clean line.\n\u00c2 \u00c2 after a line break",
+    "\u00c2 at the very start",
+    "Windows-1251: \u0432\u0402\u2122 and \u0413\u045e\u0412\u0402\u0412\u00a6 here",
+    "MacRoman \u201a\u00c4\u00f4s quote",
+    "Greek \u03b2\u20ac\u2122 mojibake",
+    "Tom &amp; Jerry &eacute;t&eacute; &#8220;x&#8221;",
+    "AT&T and R&D stay",
+    "C1 control \x85 next line and \x93quoted\x94",
+    "\ufb01ne \ufb02ow ligatures",
+    "windows\r\nline\rbreaks\u2028and\u2029separators",
+    "\x1b[31mred\x1b[0m terminal escape",
+    "\ufeffbyte order mark and \x00 null",
+    "decomposed Cafe\u0301",
+    "lone surrogate \ud83d here",
+    "\u201cCurly\u201d quotes \u2014 dashes \u2013 and\u2026 ellipses \u00a9 2024",
+    "Na\u00efve caf\u00e9, \u00fcber \u00c9cole, \u00a3100 \u20ac5",
+    "\u041f\u0440\u0438\u0432\u0435\u0442, \u043c\u0438\u0440! \u65e5\u672c\u8a9e \u0645\u0631\u062d\u0628\u0627",
+    "\u00d7\u00b2 and \u00c3\u00a1 pairs",
+]
+
+
+@pytest.mark.parametrize("text", FTFY_CASES)
+def test_fix_text_agrees_with_ftfy(text: str) -> None:
+    """fix_text skips ftfy only where ftfy would return the text unchanged, alone or
+    between other lines."""
+    for case in (text, "Plain line.\n" + text + "\nAnother \u201cline\u201d."):
+        assert fix_text(case) == plain_ftfy(case)
+
+
+def plain_ftfy(text: str) -> str:
+    """What fix_text did before its shortcut: ftfy on everything, then NFC."""
+    fixed = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False, normalization="NFC")
+    return unicodedata.normalize("NFC", fixed)
+
+
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+
+
+@pytest.mark.skipif(not (EVAL / "newsweb-dev" / "records.jsonl").exists(), reason="../shared/eval not found")
+def test_fix_text_agrees_with_ftfy_on_eval_data() -> None:
+    """Every record text and title of newsweb-dev, each line of them, and the same lines
+    turned into mojibake (UTF-8 read as Latin-1, Windows-1252 and Windows-1251)."""
+    texts = []
+    for line in (EVAL / "newsweb-dev" / "records.jsonl").read_text("utf-8").splitlines():
+        record = json.loads(line)
+        texts += [record["text"], record.get("title") or "", *record["text"].split("\n")]
+    for line in {t for t in texts if not t.isascii() and len(t) < 300}:
+        texts += [line.encode("utf-8").decode(encoding, "replace") for encoding in ("latin-1", "cp1252", "cp1251")]
+    assert [text for text in texts if fix_text(text) != plain_ftfy(text)] == []
+
+
+def test_mojibake_detector_assumptions() -> None:
+    """The shortcut in fix_text relies on ftfy's detector being a plain alternation whose
+    matches are at most BADNESS_WIDTH long and each need one character outside ASCII and
+    PLAIN (a literal or a bracket class without such characters)."""
+    assert not BADNESS_RE.flags & re.IGNORECASE
+    parsed = re_parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    assert parsed.getwidth()[1] <= BADNESS_WIDTH
+    ((op, (_, alternatives)),) = parsed.data
+    assert op is re_constants.BRANCH
+    allowed = set(range(128)) | set(map(ord, PLAIN))
+    assert all(any(_outside(item, allowed) for item in alternative.data) for alternative in alternatives)
+
+
+def _outside(item: tuple, allowed: set[int]) -> bool:
+    """A one-character item of a parsed regex that matches no character of ``allowed``."""
+    op, value = item
+    if op is re_constants.LITERAL:
+        return value not in allowed
+    if op is not re_constants.IN or any(kind not in (re_constants.LITERAL, re_constants.RANGE) for kind, _ in value):
+        return False
+    codes = {c for kind, v in value for c in ([v] if kind is re_constants.LITERAL else range(v[0], v[1] + 1))}
+    return not codes & allowed
+
+
+def test_fold_splits_at_regex_whitespace() -> None:
+    """fold folds with str.split, which must split at the characters regex \\s matches."""
+    assert [c for c in map(chr, range(0x110000)) if bool(re.fullmatch(r"\s", c)) != c.isspace()] == []
+    assert fold_line("\u200b Two\u00a0 words\u2029\t ") == "Two words"
+
+
+def test_trafilatura_leaves_the_tree_alone() -> None:
+    """extract hands its parsed tree to trafilatura and reuses it afterwards (split
+    bodies), which is only right while trafilatura works on a copy."""
+    pid = "3cb22bfabed8de715c0813a7bb5052363c96bd71ccce3bb2dfb3ab9d1d7a9bbc"
+    tree = parse(gzip.decompress((HTML / f"{pid}.html.gz").read_bytes()).decode("utf-8"))
+    before = lxml_etree.tostring(tree)
+    assert trafilatura.bare_extraction(tree, with_metadata=True, fast=True) is not None
+    assert lxml_etree.tostring(tree) == before
 
 
 def test_html_extraction(cleaner: Cleaner) -> None:
