@@ -52,6 +52,7 @@ import argparse
 import dataclasses
 import json
 import multiprocessing as mp
+import multiprocessing.pool
 import os
 import random
 import re
@@ -60,35 +61,96 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from newswash.cleaners.boilerplate import LineCounts, count_lines
 from newswash.dedup import DedupSettings, Fingerprints, UnionFind, duplicate_pairs, fingerprint
+from newswash.records import Article
 
 DEFAULT_EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "newsweb-dev"
 _WORD = re.compile(r"\w+")
 _OUTLETS = ("The Dispatch", "Valley News", "Metro Wire", "Capitol Post", "Daily Herald", "Coastal Times")
 
 
-def generate(texts: Sequence[str], n: int, seed: int = 0) -> tuple[list[str], list[int]]:
+class Corpus:
+    """Generated documents as uint16 word ids (a paragraph break as ``BREAK``), a few
+    bytes a word instead of the texts: ``texts(lo, hi)`` spells documents lo..hi-1 out.
+    Held in chunks of numpy arrays, so that forked workers read them without copying."""
+
+    BREAK, END = 0xFFFF, 0xFFFE  # paragraph break, end of document (while spelling out)
+    CHUNK = 16384  # documents a chunk
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words  # grows: words of closing lines are appended
+        self.index = {w: i for i, w in enumerate(words)}
+        self._chunks: list[tuple[np.ndarray, np.ndarray]] = []  # (ids, start of each document + end)
+        self._open: list[np.ndarray] = []
+
+    def __len__(self) -> int:
+        return len(self._chunks) * self.CHUNK + len(self._open)
+
+    def ids(self, text: str) -> list[int]:
+        """Ids of the words of ``text`` (new words are added)."""
+        for w in text.split():
+            if w not in self.index:
+                self.index[w] = len(self.words)
+                self.words.append(w)
+        assert len(self.words) < self.END, "too many distinct words for uint16 ids"
+        return [self.index[w] for w in text.split()]
+
+    def append(self, paragraphs: list[list[int]]) -> None:
+        doc = np.array([i for p in paragraphs for i in (*p, self.BREAK)][:-1], dtype=np.uint16)
+        self._open.append(doc)
+        if len(self._open) == self.CHUNK:
+            sizes = [len(d) for d in self._open]
+            self._chunks.append((np.concatenate(self._open), np.append(0, np.cumsum(sizes))))
+            self._open = []
+
+    def _doc(self, i: int) -> np.ndarray:
+        if i >= len(self._chunks) * self.CHUNK:
+            return self._open[i - len(self._chunks) * self.CHUNK]
+        ids, starts = self._chunks[i // self.CHUNK]
+        k = i % self.CHUNK
+        return ids[starts[k] : starts[k + 1]]
+
+    def paragraphs(self, i: int) -> list[list[int]]:
+        """Word ids of each paragraph of document i."""
+        doc = self._doc(i).tolist()
+        breaks = [k for k, w in enumerate(doc) if w == self.BREAK]
+        return [doc[a + 1 : b] for a, b in zip([-1, *breaks], [*breaks, len(doc)])]
+
+    def texts(self, lo: int, hi: int) -> list[str]:
+        """Documents lo..hi-1, spelled out in one join."""
+        table = np.array([w + " " for w in self.words] + [""] * (self.END - len(self.words)) + ["\x00", "\n\n"],
+                         dtype=object)
+        ids = np.concatenate([np.append(self._doc(i), self.END) for i in range(lo, hi)]) if hi > lo else []
+        text = "".join(table[ids].tolist()).replace(" \n\n", "\n\n").replace(" \x00", "\x00")
+        return text.split("\x00")[:-1]
+
+
+def generate_corpus(texts: Sequence[str], n: int, seed: int = 0) -> tuple[Corpus, list[int]]:
     """``n`` documents and, for each, the index of the document it copies (itself if new)."""
     rng = random.Random(seed)
     paragraphs = [p for t in texts for p in t.split("\n\n") if len(p.split()) >= 5]
     vocabulary = sorted({w for p in paragraphs for w in p.split()})
+    corpus = Corpus(list(vocabulary))
+    paragraphs_ids = [corpus.ids(p) for p in paragraphs]
+    substitutes = range(len(vocabulary))  # rng.choice over it draws as over the vocabulary
 
-    def substitute(paragraph: str, rate: float) -> str:
-        words = paragraph.split()
-        return " ".join(rng.choice(vocabulary) if rng.random() < rate else w for w in words)
+    def substitute(words: list[int], rate: float) -> list[int]:
+        return [rng.choice(substitutes) if rng.random() < rate else w for w in words]
 
-    docs: list[str] = []
     source: list[int] = []
     for i in range(n):
         if i and rng.random() < 0.3:
             j = rng.randrange(i)
-            paras = [substitute(p, 0.02) for p in docs[j].split("\n\n")]
+            paras = [substitute(p, 0.02) for p in corpus.paragraphs(j)]
             edit = rng.randrange(3)
             if edit == 0 and len(paras) > 2:
                 del paras[rng.randrange(1, len(paras) - 1)]
@@ -97,14 +159,20 @@ def generate(texts: Sequence[str], n: int, seed: int = 0) -> tuple[list[str], li
                 paras[a], paras[a + 1] = paras[a + 1], paras[a]
             elif len(paras) > 3:
                 keep = max(2, int(len(paras) * rng.uniform(0.6, 0.8)))
-                paras = paras[:keep] + [f"Read the full story at {rng.choice(_OUTLETS)}."]
-            docs.append("\n\n".join(paras))
+                paras = paras[:keep] + [corpus.ids(f"Read the full story at {rng.choice(_OUTLETS)}.")]
+            corpus.append(paras)
             source.append(source[j])
         else:
-            picked = rng.sample(paragraphs, rng.randint(3, 12))
-            docs.append("\n\n".join(substitute(p, 0.3) for p in picked))
+            picked = rng.sample(paragraphs_ids, rng.randint(3, 12))
+            corpus.append([substitute(p, 0.3) for p in picked])
             source.append(i)
-    return docs, source
+    return corpus, source
+
+
+def generate(texts: Sequence[str], n: int, seed: int = 0) -> tuple[list[str], list[int]]:
+    """``n`` documents and, for each, the index of the document it copies (itself if new)."""
+    corpus, source = generate_corpus(texts, n, seed)
+    return corpus.texts(0, n), source
 
 
 class PeakMemory:
@@ -241,10 +309,6 @@ def measure(
     return n / seconds
 
 
-def _slice(fp: Fingerprints, lo: int, hi: int) -> Fingerprints:
-    return Fingerprints(fp.exact[lo:hi], fp.signatures[lo:hi], fp.sizes[lo:hi], fp.band_keys[lo:hi])
-
-
 class _StepTimer:
     """Wraps named functions of a module to add up the seconds spent in each."""
 
@@ -273,18 +337,67 @@ class _StepTimer:
         return out
 
 
+def bench_articles(lo: int, texts: list[str], published: Sequence[datetime | None] | None = None) -> list[Article]:
+    """Articles of generated documents lo, lo+1, ... (their urls name their index)."""
+    return [
+        Article(url=f"https://bench.example/{i}", source=_OUTLETS[i % len(_OUTLETS)], body=text,
+                published_at=published[i] if published else None)
+        for i, text in enumerate(texts, lo)
+    ]
+
+
+_CORPUS: Corpus | None = None  # set before the pool forks
+
+
+def _prepare(bounds: tuple[int, int]) -> tuple[list[str], Fingerprints, LineCounts]:
+    """Texts, fingerprints and boilerplate line counts of generated documents lo..hi-1."""
+    lo, hi = bounds
+    texts = _CORPUS.texts(lo, hi)
+    return texts, fingerprint(texts, _SETTINGS), count_lines(bench_articles(lo, texts))
+
+
+def prepared_batches(
+    pool: mp.pool.Pool | None, n: int, batch: int, step: int = 10_000
+) -> Iterator[tuple[int, list[str], Fingerprints, LineCounts]]:
+    """(lo, texts, fingerprints, line counts) of each batch of generated documents 0..n-1,
+    prepared in ``pool`` (forked after ``_CORPUS`` and ``_SETTINGS`` were set) in slices
+    of ``step``: the next batch is being prepared while the caller loads this one."""
+    slices = [[(a, min(a + step, lo + batch, n)) for a in range(lo, min(lo + batch, n), step)]
+              for lo in range(0, n, batch)]
+    if pool is None:
+        for part in slices:
+            yield _merge(part[0][0], [_prepare(b) for b in part])
+        return
+    pending = [[pool.apply_async(_prepare, (b,)) for b in part] for part in slices[:2]]
+    for k, part in enumerate(slices):
+        done = [result.get() for result in pending.pop(0)]
+        if k + 2 < len(slices):
+            pending.append([pool.apply_async(_prepare, (b,)) for b in slices[k + 2]])
+        yield _merge(part[0][0], done)
+
+
+def _merge(lo: int, parts: list[tuple[list[str], Fingerprints, LineCounts]]) -> tuple[int, list[str], Fingerprints, LineCounts]:
+    texts, fps, counts = zip(*parts)
+    return lo, [t for part in texts for t in part], _concat(fps), sum(counts, LineCounts())
+
+
+def _concat(parts: Sequence[Fingerprints]) -> Fingerprints:
+    return Fingerprints(
+        [h for p in parts for h in p.exact],
+        *(np.concatenate([getattr(p, name) for p in parts]) for name in ("signatures", "sizes", "band_keys")),
+    )
+
+
 def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSettings) -> int:
     """Load ``--n`` generated documents through the warehouse, then ``--new`` more against them."""
-    from datetime import datetime, timedelta
-
+    global _CORPUS, _SETTINGS
     from newswash.dedup import cluster
-    from newswash.records import Article
     from newswash.warehouse import load
     from newswash.warehouse.store import open_warehouse, start_run
 
     n, extra = args.n, args.new
     t = time.perf_counter()
-    docs, source = generate(texts, n + extra)
+    corpus, source = generate_corpus(texts, n + extra)
     rng = random.Random(1)
     base = datetime(2024, 1, 1)
     # Distinct times, not in generation order (so canonicals are not simply the first
@@ -292,48 +405,45 @@ def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSetti
     minutes = rng.sample(range(10 * (n + extra)), n + extra)
     published = [None if rng.random() < 0.1 else base + timedelta(minutes=m) for m in minutes]
     print(
-        f"{n:,} + {extra:,} docs generated in {time.perf_counter() - t:.0f} s"
-        f" ({sum(map(len, docs)) / 2**20:,.0f} MiB of text); {settings.num_perm} perms,"
-        f" {settings.bands} bands x {settings.rows} rows, {args.workers} workers,"
-        f" batches of {args.batch_size:,}"
+        f"{n:,} + {extra:,} docs generated in {time.perf_counter() - t:.0f} s; {settings.num_perm} perms,"
+        f" {settings.bands} bands x {settings.rows} rows, {args.workers} workers, batches of {args.batch_size:,}"
     )
-
-    def articles(lo: int, hi: int) -> list[Article]:
-        return [
-            Article(url=f"https://bench.example/{i}", source=_OUTLETS[i % len(_OUTLETS)], body=docs[i],
-                    published_at=published[i])
-            for i in range(lo, hi)
-        ]
+    _CORPUS, _SETTINGS = corpus, settings
 
     # (_cluster includes _candidate_pairs)
     steps = ["_insert_articles", "add_line_counts", "_candidate_pairs", "_cluster"]
-    with tempfile.TemporaryDirectory(prefix="newswash-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="newswash-bench-") as tmp, \
+            mp.get_context("fork").Pool(args.workers) if args.workers > 1 else nullcontext() as pool:
         db = Path(tmp) / "bench.duckdb"
         with open_warehouse(db) as con, _StepTimer(load, steps) as timer, PeakMemory() as memory:
             run_id = start_run(con, ["bench"])
             start = time.perf_counter()
-            fp = fingerprint_parallel(docs[:n], settings, args.workers)
-            fingerprinting = time.perf_counter() - start
-            counts = [0, 0, 0]
-            for lo in range(0, n, args.batch_size):
-                hi = min(lo + args.batch_size, n)
-                c = load.load_batch(con, run_id, articles(lo, hi), _slice(fp, lo, hi), settings)
+            waited, counts = 0.0, [0, 0, 0]
+            batches = prepared_batches(pool, n, args.batch_size)
+            while True:
+                t = time.perf_counter()
+                batch = next(batches, None)
+                waited += time.perf_counter() - t
+                if batch is None:
+                    break
+                lo, docs, fp, line_counts = batch
+                c = load.load_batch(con, run_id, bench_articles(lo, docs, published), fp, settings, line_counts)
                 counts = [counts[0] + c.new, counts[1] + c.exact_duplicates, counts[2] + c.near_duplicates]
             seconds = time.perf_counter() - start
-            del fp
             print(
                 f"stored     {n:,} docs in {seconds:.1f} s ({n / seconds:,.0f} docs/s)"
                 f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:,.2f} GiB"
-                f"  peak +{memory.peak / 2**20:,.0f} MiB over start"
+                f"  peak +{memory.peak / 2**20:,.0f} MiB over start (workers included)"
                 f"  new {counts[0]:,} exact {counts[1]:,} near {counts[2]:,}"
-                f"  (signatures {fingerprinting:.1f}s, {timer.take()})"
+                f"  (waiting for texts, signatures and line counts {waited:.1f}s, {timer.take()})"
             )
             stored = con.execute("SELECT id, url, cluster_id FROM articles ORDER BY id").fetchall()
 
             start = time.perf_counter()
-            fp_new = fingerprint(docs[n:], settings)
+            docs = corpus.texts(n, n + extra)
+            fp_new = fingerprint(docs, settings)
             fingerprinting = time.perf_counter() - start
-            c = load.load_batch(con, run_id, articles(n, n + extra), fp_new, settings)
+            c = load.load_batch(con, run_id, bench_articles(n, docs, published), fp_new, settings)
             seconds = time.perf_counter() - start
             copies_of_stored = sum(1 for i in range(n, n + extra) if source[i] < n)
             print(
@@ -341,7 +451,7 @@ def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSetti
                 f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:,.2f} GiB"
                 f"  exact {c.exact_duplicates:,} near {c.near_duplicates:,}"
                 f" ({copies_of_stored:,} generated as copies of stored stories)"
-                f"  (signatures {fingerprinting:.1f}s, {timer.take()})"
+                f"  (texts + signatures {fingerprinting:.1f}s, {timer.take()})"
             )
             after = con.execute("SELECT id, url, cluster_id FROM articles ORDER BY id").fetchall()
 
@@ -355,6 +465,7 @@ def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSetti
     # window both must give the same partition; with the default one the in-memory
     # partition may only be finer (a few bridges in big buckets go untested).
     unbounded = dataclasses.replace(settings, bucket_window=n + extra)
+    docs = corpus.texts(0, n + extra)
     ok = True
     for name, rows, count in (("stored", stored, n), ("stored + new", after, n + extra)):
         got = _partition([_labels_by_url(rows)[i] for i in range(count)])

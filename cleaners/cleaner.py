@@ -83,10 +83,13 @@ class Cleaner:
             + [SITE_BOILERPLATE] * self.boilerplate.enabled
         )
 
-    def remove_boilerplate(self, articles: list[Article], stored: LineCounts | None = None) -> LineCounts:
+    def remove_boilerplate(
+        self, articles: list[Article], stored: LineCounts | None = None, hashes: list[list[int]] | None = None
+    ) -> LineCounts:
         """The batch step after cleaning each article: learned site boilerplate out of the
-        bodies (see ``cleaners.boilerplate``); ``stored`` are the warehouse's counts."""
-        return remove_site_boilerplate(articles, stored, self.boilerplate)
+        bodies (see ``cleaners.boilerplate``); ``stored`` are the warehouse's counts,
+        ``hashes`` the articles' ``body_line_hashes`` when already taken."""
+        return remove_site_boilerplate(articles, stored, self.boilerplate, hashes)
 
     def __call__(self, article: Article) -> Article:
         article.title = clean_inline(article.title)

@@ -12,7 +12,7 @@ from .lsh import band_keys, candidate_pairs
 from .memory import cluster, duplicate_pairs
 from .normalize import normalize
 from .settings import DedupSettings
-from .verify import CONTAINED, NEAR, verify_pairs
+from .verify import CONTAINED, NEAR, verify_pairs, verify_rows
 
 __all__ = [
     "CONTAINED",
@@ -30,4 +30,5 @@ __all__ = [
     "fingerprint",
     "normalize",
     "verify_pairs",
+    "verify_rows",
 ]

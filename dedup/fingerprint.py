@@ -33,6 +33,19 @@ class Fingerprints:
     sizes: np.ndarray
     band_keys: np.ndarray
 
+    def take(self, rows: np.ndarray) -> Fingerprints:
+        """The given rows, in that order."""
+        return Fingerprints([self.exact[i] for i in rows], self.signatures[rows], self.sizes[rows],
+                            self.band_keys[rows])
+
+    def put(self, rows: np.ndarray, other: Fingerprints) -> None:
+        """Row ``rows[i]`` becomes ``other``'s row i."""
+        for i, row in enumerate(rows):
+            self.exact[row] = other.exact[i]
+        self.signatures[rows] = other.signatures
+        self.sizes[rows] = other.sizes
+        self.band_keys[rows] = other.band_keys
+
 
 def _fingerprint_chunk(texts: Sequence[str], settings: DedupSettings) -> Fingerprints:
     batch = clean([prepare(t) for t in texts])

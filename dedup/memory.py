@@ -11,9 +11,8 @@ from .clusters import Member, UnionFind, choose_canonical
 from .fingerprint import Fingerprints, fingerprint
 from .lsh import candidate_pairs
 from .settings import DedupSettings
-from .verify import verify_pairs
+from .verify import verify_rows
 
-_VERIFY_CHUNK = 100_000  # candidate pairs verified at once
 
 
 def exact_order(exact: Sequence[str]) -> np.ndarray:
@@ -40,11 +39,8 @@ def duplicate_pairs(fp: Fingerprints, settings: DedupSettings) -> tuple[np.ndarr
     order = exact_order([fp.exact[i] for i in reps])
     a, b = candidate_pairs(fp.band_keys[reps], order, settings.bucket_window)
     a, b = reps[a], reps[b]
-    ok = np.zeros(len(a), dtype=bool)
-    for lo in range(0, len(a), _VERIFY_CHUNK):  # bounds the gathered signature copies
-        x, y = a[lo : lo + _VERIFY_CHUNK], b[lo : lo + _VERIFY_CHUNK]
-        kinds, _ = verify_pairs(fp.signatures[x], fp.sizes[x], fp.signatures[y], fp.sizes[y], settings)
-        ok[lo : lo + len(x)] = kinds != None  # noqa: E711 - elementwise on an object array
+    kinds, _ = verify_rows(fp.signatures, fp.sizes, a, b, settings)
+    ok = kinds != None  # noqa: E711 - elementwise on an object array
     return np.concatenate([rep_of[copies], a[ok]]), np.concatenate([copies, b[ok]])
 
 

@@ -12,11 +12,17 @@ _CHUNK = 65536  # pairs per pass: bounds the (pairs x num_perm) comparison tempo
 
 def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:
     """Share of equal MinHash slots, row by row."""
-    out = np.empty(len(sig_a), dtype=np.float64)
-    for lo in range(0, len(sig_a), _CHUNK):
+    return pair_jaccard(sig_a, sig_b, np.arange(len(sig_a)), np.arange(len(sig_b)))
+
+
+def pair_jaccard(sig_a: np.ndarray, sig_b: np.ndarray, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
+    """Share of equal MinHash slots of ``sig_a[rows_a[i]]`` and ``sig_b[rows_b[i]]``, the rows
+    gathered a chunk at a time (``sig_b`` may be ``sig_a``)."""
+    out = np.empty(len(rows_a), dtype=np.float64)
+    for lo in range(0, len(rows_a), _CHUNK):
         hi = lo + _CHUNK
-        out[lo:hi] = (sig_a[lo:hi] == sig_b[lo:hi]).mean(axis=1)
-    return out
+        out[lo:hi] = np.count_nonzero(sig_a[rows_a[lo:hi]] == sig_b[rows_b[lo:hi]], axis=1)
+    return out / sig_a.shape[1]
 
 
 def estimated_containment(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
@@ -45,8 +51,23 @@ def verify_pairs(
     empty text are never duplicates. ``kinds`` is an object array.
     """
     sig_a, sig_b = np.atleast_2d(sig_a), np.atleast_2d(sig_b)
+    return classify(estimated_jaccard(sig_a, sig_b), size_a, size_b, settings)
+
+
+def verify_rows(
+    signatures: np.ndarray, sizes: np.ndarray, rows_a: np.ndarray, rows_b: np.ndarray, settings: DedupSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """``verify_pairs`` of the row pairs ``(rows_a[i], rows_b[i])`` of one signature matrix,
+    without gathering every pair's signatures at once."""
+    jaccard = pair_jaccard(signatures, signatures, rows_a, rows_b)
+    return classify(jaccard, sizes[rows_a], sizes[rows_b], settings)
+
+
+def classify(
+    jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, settings: DedupSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """``verify_pairs`` from the pairs' estimated Jaccard (changed in place) and sizes."""
     size_a, size_b = np.asarray(size_a), np.asarray(size_b)
-    jaccard = estimated_jaccard(sig_a, sig_b)
     jaccard[(size_a == 0) | (size_b == 0)] = 0.0
     containment = estimated_containment(jaccard, size_a, size_b)
     near = jaccard >= settings.threshold

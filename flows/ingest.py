@@ -21,7 +21,7 @@ from newswash.cleaners.boilerplate import LineCounts
 from newswash.dedup import DedupSettings
 from newswash.errors import NewswashError
 from newswash.flows.local_api import share_ephemeral_api
-from newswash.pipeline import Processed, process
+from newswash.pipeline import Processed, process, remove_learned_boilerplate
 from newswash.records import Article, Failure
 from newswash.settings import ExecutorSettings, Settings, load_settings
 from newswash.sources import read_locations
@@ -64,18 +64,19 @@ def _warc_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
 
 
 @task(cache_policy=NONE)
-def process_task(articles: list[Article], cleaner: Cleaner, dedup: DedupSettings, stored_lines: LineCounts) -> Processed:
+def process_task(articles: list[Article], cleaner: Cleaner, dedup: DedupSettings) -> Processed:
     """Extract, clean and fingerprint one batch."""
-    return process(articles, cleaner, dedup, stored_lines)
+    return process(articles, cleaner, dedup)
 
 
 # Loading is one transaction that rolls back on any error, so a load that failed (a busy
 # disk, say) runs again with backoff and never doubles anything. Fetching retries per
 # request inside the fetcher; extraction turns a bad article into a Failure.
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1))
-def load_task(con: duckdb.DuckDBPyConnection, run_id: int, batch: Processed, dedup: DedupSettings) -> dict[str, int]:
+def load_task(con: duckdb.DuckDBPyConnection, run_id: int, batch: Processed, line_counts: LineCounts,
+              dedup: DedupSettings) -> dict[str, int]:
     """Deduplicate against the warehouse and load the batch in one transaction."""
-    counts = load_batch(con, run_id, batch.articles, batch.fingerprints, dedup)
+    counts = load_batch(con, run_id, batch.articles, batch.fingerprints, dedup, line_counts)
     return {"new": counts.new, "exact_duplicates": counts.exact_duplicates, "near_duplicates": counts.near_duplicates}
 
 
@@ -98,10 +99,13 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
     def load_oldest() -> None:
         future, failures = in_flight.popleft()
         processed = future.result()
+        lines = {h for hashes in processed.line_hashes for h in hashes}
+        stored = load_line_counts(con, {a.source for a in processed.articles}, lines)
+        processed, line_counts = remove_learned_boilerplate(processed, cleaner, dedup, stored)
         rule_counts.update(rule_hits(processed.articles))
         failures += processed.failures
         counts["extracted"] += len(processed.articles)
-        counts.update(load_task(con, run_id, quote(processed), dedup))
+        counts.update(load_task(con, run_id, quote(processed), quote(line_counts), dedup))
         record_failures(con, run_id, failures)
         counts["failed"] += len(failures)
         logger.info("batch loaded: %s", dict(counts))
@@ -121,8 +125,7 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
             record_failures(con, run_id, failures)
             counts["failed"] += len(failures)
             continue
-        stored_lines = load_line_counts(con, {a.source for a in to_process})
-        in_flight.append((process_task.submit(quote(to_process), cleaner, dedup, quote(stored_lines)), failures))
+        in_flight.append((process_task.submit(quote(to_process), cleaner, dedup), failures))
         if len(in_flight) >= settings.executor.parallel_batches:
             load_oldest()
     while in_flight:

@@ -122,6 +122,22 @@ def test_split_body_recovered_within_article() -> None:
     assert recover_split_body(parse(page(body.replace("article>", "section>"))), lines) == lines
 
 
+def test_split_body_takes_only_later_chunks_of_the_same_article() -> None:
+    """A same-class chunk before the body's container, or inside a nested <article>
+    (a related story), is not part of the body."""
+    paragraphs = {
+        part: "".join(f"<p>{part} part paragraph {i}: {SENTENCE}</p>" for i in range(3))
+        for part in ("Earlier", "First", "Nested", "Later")
+    }
+    body = (f"<article><div class='chunk'>{paragraphs['Earlier']}</div><aside>Ad</aside>"
+            f"<div class='chunk'>{paragraphs['First']}</div>"
+            f"<article><div class='chunk'>{paragraphs['Nested']}</div></article>"
+            f"<div class='chunk'>{paragraphs['Later']}</div></article>")
+    lines = [f"First part paragraph {i}: {SENTENCE.strip()}" for i in range(3)]
+    recovered = recover_split_body(parse(page(body)), lines)
+    assert recovered == lines + [f"Later part paragraph {i}: {SENTENCE.strip()}" for i in range(3)]
+
+
 @pytest.mark.parametrize(
     "line",
     [

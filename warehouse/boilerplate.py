@@ -14,61 +14,69 @@ import pyarrow as pa
 
 from newswash.cleaners.boilerplate import LineCounts, count_lines
 from newswash.records import Article
+from newswash.warehouse.store import registered
 
 
 def load_line_counts(
     con: duckdb.DuckDBPyConnection, sources: Iterable[str], hashes: Iterable[int] | None = None
 ) -> LineCounts:
     """Stored counts for ``sources``; with ``hashes``, only those lines (a batch's own
-    lines are all the decision needs, so pass ``count_lines(batch)`` hashes for big sources)."""
+    lines are all the decision needs: pass them, a source's table grows with its articles)."""
     sources = sorted({s for s in sources if s})
     counts = LineCounts()
     if not sources:
         return counts
-    for source, n in con.execute(
-        "SELECT source, articles FROM source_articles WHERE source IN (SELECT unnest(?))", [sources]
-    ).fetchall():
-        counts.articles[source] = n
-    query = "SELECT source, line_hash, articles FROM source_lines WHERE source IN (SELECT unnest(?))"
-    params: list = [sources]
-    if hashes is not None:
-        query += " AND line_hash IN (SELECT unnest(?))"
-        params.append(sorted(set(hashes)))
-    for source, h, n in con.execute(query, params).fetchall():
-        counts.lines[(source, h)] = n
+    with registered(con, "wanted_sources", source=pa.array(sources, pa.string())):
+        for source, n in con.execute(
+            "SELECT source, articles FROM source_articles WHERE source IN (SELECT source FROM wanted_sources)"
+        ).fetchall():
+            counts.articles[source] = n
+        query = "SELECT source, line_hash, articles FROM source_lines WHERE source IN (SELECT source FROM wanted_sources)"
+        if hashes is None:
+            rows = con.execute(query).fetch_arrow_table()
+        else:
+            with registered(con, "wanted_hashes", line_hash=pa.array(sorted(set(hashes)), pa.int64())):
+                rows = con.execute(query + " AND line_hash IN (SELECT line_hash FROM wanted_hashes)").fetch_arrow_table()
+    counts.lines.update(dict(zip(
+        zip(rows.column("source").to_pylist(), rows.column("line_hash").to_pylist()),
+        rows.column("articles").to_pylist(),
+    )))
     return counts
 
 
-def add_line_counts(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> None:
+def add_line_counts(
+    con: duckdb.DuckDBPyConnection, articles: list[Article], counts: LineCounts | None = None
+) -> None:
     """Add the batch's counts (each article once per source and per distinct line) to the
-    stored ones. Call once per batch, with the articles that were loaded."""
-    _add(con, count_lines(articles))
+    stored ones. Call once per batch, with the articles that were loaded; ``counts``, when
+    given, are theirs (``count_lines(articles)``) already computed."""
+    _add(con, count_lines(articles) if counts is None else counts)
 
 
 def _add(con: duckdb.DuckDBPyConnection, counts: LineCounts) -> None:
-    source_rows, line_rows = counts.rows()
-    if not source_rows:
+    """Stored counts plus ``counts``: MERGE joins the batch's rows to the stored ones (no
+    index on source_lines: keeping one up to date cost more than the join, see migration 013)."""
+    if not counts.articles:
         return
-    sources = pa.table(
-        {"source": [r[0] for r in source_rows], "articles": [r[1] for r in source_rows]},
-        schema=pa.schema([("source", pa.string()), ("articles", pa.int64())]),
-    )
-    lines = pa.table(
-        {"source": [r[0] for r in line_rows], "line_hash": [r[1] for r in line_rows],
-         "articles": [r[2] for r in line_rows]},
-        schema=pa.schema([("source", pa.string()), ("line_hash", pa.int64()), ("articles", pa.int64())]),
-    )
-    con.register("boilerplate_sources", sources)
-    con.register("boilerplate_lines", lines)
-    try:
+    sources, hashes = zip(*counts.lines) if counts.lines else ((), ())
+    with registered(
+        con, "boilerplate_sources",
+        source=pa.array(list(counts.articles), pa.string()),
+        articles=pa.array(list(counts.articles.values()), pa.int64()),
+    ):
         con.execute(
             "INSERT INTO source_articles SELECT source, articles FROM boilerplate_sources "
             "ON CONFLICT (source) DO UPDATE SET articles = source_articles.articles + excluded.articles"
         )
+    with registered(
+        con, "boilerplate_lines",
+        source=pa.array(sources, pa.string()),
+        line_hash=pa.array(hashes, pa.int64()),
+        articles=pa.array(list(counts.lines.values()), pa.int64()),
+    ):
         con.execute(
-            "INSERT INTO source_lines SELECT source, line_hash, articles FROM boilerplate_lines "
-            "ON CONFLICT (source, line_hash) DO UPDATE SET articles = source_lines.articles + excluded.articles"
+            "MERGE INTO source_lines USING boilerplate_lines b "
+            "ON source_lines.source = b.source AND source_lines.line_hash = b.line_hash "
+            "WHEN MATCHED THEN UPDATE SET articles = source_lines.articles + b.articles "
+            "WHEN NOT MATCHED THEN INSERT (source, line_hash, articles) VALUES (b.source, b.line_hash, b.articles)"
         )
-    finally:
-        con.unregister("boilerplate_sources")
-        con.unregister("boilerplate_lines")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -12,10 +10,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from newswash.dedup import SIGNATURE_DTYPE, DedupSettings, Fingerprints, verify_pairs
+from newswash.cleaners.boilerplate import LineCounts
+from newswash.dedup import SIGNATURE_DTYPE, DedupSettings, Fingerprints, verify_rows
 from newswash.records import Article
 from newswash.warehouse.boilerplate import add_line_counts
-from newswash.warehouse.store import transaction
+from newswash.warehouse.store import registered, transaction
 
 
 @dataclass
@@ -31,13 +30,16 @@ def load_batch(
     articles: list[Article],
     fingerprints: Fingerprints,
     settings: DedupSettings,
+    line_counts: LineCounts | None = None,
 ) -> BatchCounts:
-    """Insert new articles and re-cluster every cluster they touch; all or nothing."""
+    """Insert new articles and re-cluster every cluster they touch; all or nothing.
+    ``line_counts``: the batch's boilerplate line counts when already computed
+    (``remove_site_boilerplate`` returns them), else ``count_lines(articles)``."""
     if not articles:
         return BatchCounts()
     with transaction(con):
         ids = _insert_articles(con, run_id, articles, fingerprints)
-        add_line_counts(con, articles)
+        add_line_counts(con, articles, line_counts)
         return _cluster(con, run_id, ids, settings)
 
 
@@ -56,7 +58,7 @@ def _insert_articles(
     ids = [row[0] for row in con.execute("SELECT nextval('article_ids') FROM range(?)", [n]).fetchall()]
     now = datetime.utcnow().replace(microsecond=0)
     columns = _article_columns(con)
-    with _registered(
+    with registered(
         con, "article_rows",
         **{name: [getattr(a, name) for a in articles] for name in columns},
         id=ids, cluster_id=ids, is_canonical=[True] * n, run_id=[run_id] * n, ingested_at=[now] * n,
@@ -72,7 +74,7 @@ def _insert_articles(
 def insert_cleaning_log(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], articles: list[Article]) -> None:
     """One `cleaning_log` row for each Removal of each article (ids[i] is articles[i]'s id)."""
     log = [(i, r.rule, r.text) for i, a in zip(ids, articles) for r in a.removals]
-    with _registered(
+    with registered(
         con, "log_rows",
         article_id=pa.array([x[0] for x in log], pa.int64()),
         rule=pa.array([x[1] for x in log], pa.string()),
@@ -84,7 +86,7 @@ def insert_cleaning_log(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[i
 
 def _insert_signatures(con: duckdb.DuckDBPyConnection, ids: list[int], fps: Fingerprints) -> None:
     """Signatures and band keys of `ids` (row i of `fps` belongs to ids[i])."""
-    with _registered(
+    with registered(
         con, "signature_rows",
         article_id=ids,
         exact=fps.exact,
@@ -97,7 +99,7 @@ def _insert_signatures(con: duckdb.DuckDBPyConnection, ids: list[int], fps: Fing
     comparable = np.asarray(fps.sizes) > 0
     keys = np.asarray(fps.band_keys, dtype=np.int64)[comparable]
     bands = keys.shape[1]
-    with _registered(
+    with registered(
         con, "band_rows",
         band=np.tile(np.arange(bands, dtype=np.int16), len(keys)),
         key=keys.reshape(-1),
@@ -108,6 +110,8 @@ def _insert_signatures(con: duckdb.DuckDBPyConnection, ids: list[int], fps: Fing
 
 def _candidate_pairs(con: duckdb.DuckDBPyConnection, first_new: int) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (new, older) sharing a band key or an exact hash; ids grow, so each pair comes once.
+    Keys have their band number mixed in (``dedup.lsh.band_keys``): the key alone joins.
+    Keys have their band number mixed in (``dedup.lsh.band_keys``): the key alone joins.
 
     The batch's keys are the small side of each join (the stored ones are probed against
     them); a pair sharing several bands comes several times from SQL and is made unique
@@ -117,8 +121,8 @@ def _candidate_pairs(con: duckdb.DuckDBPyConnection, first_new: int) -> tuple[np
         """
         SELECT n.article_id AS a, o.article_id AS b
         FROM band_keys o
-        JOIN (SELECT band, key, article_id FROM band_keys WHERE article_id >= $first) n
-          ON o.key = n.key AND o.band = n.band AND o.article_id < n.article_id
+        JOIN (SELECT key, article_id FROM band_keys WHERE article_id >= $first) n
+          ON o.key = n.key AND o.article_id < n.article_id
         UNION ALL
         SELECT n.article_id, o.article_id
         FROM signatures o
@@ -132,25 +136,21 @@ def _candidate_pairs(con: duckdb.DuckDBPyConnection, first_new: int) -> tuple[np
     if len(a) == 0:
         return a, b
     assert a.max() < 2**31 and b.min() >= 0, "article ids beyond 2**31"
-    packed = np.unique((a << 32) | b)
+    packed = _distinct((a << 32) | b)
     return packed >> 32, packed & 0xFFFFFFFF
 
 
-@contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, name: str, **columns: object) -> Iterator[None]:
-    """Columns visible to SQL as table `name` for the duration (no per-value conversion)."""
-    con.register(name, pa.table(columns))
-    try:
-        yield
-    finally:
-        con.unregister(name)
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (np.unique hashes, several times slower on millions of int64)."""
+    values = np.sort(values)
+    return values[np.append(True, values[1:] != values[:-1])] if len(values) else values
 
 
 class _Sketches:
     """Stored exact hashes, sizes and signatures of a set of article ids (rows in id order)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> None:
-        with _registered(con, "wanted", article_id=np.unique(np.asarray(ids, dtype=np.int64))):
+        with registered(con, "wanted", article_id=_distinct(np.asarray(ids, dtype=np.int64))):
             table = con.execute(
                 "SELECT article_id, exact, size, signature FROM signatures JOIN wanted USING (article_id) "
                 "ORDER BY article_id"
@@ -176,7 +176,7 @@ class _Sketches:
     def compare(self, a: np.ndarray, b: np.ndarray, settings: DedupSettings) -> tuple[np.ndarray, np.ndarray]:
         """Kind and similarity of each pair (a[i], b[i]): `exact` on equal hashes, else MinHash's verdict."""
         ra, rb = self.rows(a), self.rows(b)
-        kinds, sims = verify_pairs(self.signatures[ra], self.sizes[ra], self.signatures[rb], self.sizes[rb], settings)
+        kinds, sims = verify_rows(self.signatures, self.sizes, ra, rb, settings)
         exact = pc.equal(self.exact.take(pa.array(ra)), self.exact.take(pa.array(rb)))
         exact = exact.to_numpy(zero_copy_only=False).astype(bool)
         kinds[exact] = "exact"
@@ -218,7 +218,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settin
     a, b = a[matched], b[matched]
 
     # Older articles bring their whole cluster: each member is joined to its canonical (= cluster_id).
-    with _registered(con, "matched_old", id=np.unique(b)):
+    with registered(con, "matched_old", id=_distinct(b)):
         members = con.execute(
             "SELECT id, cluster_id FROM articles WHERE cluster_id IN "
             "(SELECT cluster_id FROM articles JOIN matched_old USING (id)) AND id <> cluster_id"
@@ -230,7 +230,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settin
 
     # Canonical of each component: earliest published_at (unknown last), then earliest
     # ingested (the id). Ids are unique, so the rule's later keys (longest body, url) never decide.
-    with _registered(con, "affected", id=nodes, component=labels):
+    with registered(con, "affected", id=nodes, component=labels):
         order = con.execute(
             "SELECT id, component FROM articles JOIN affected USING (id) "
             "ORDER BY component, published_at ASC NULLS LAST, id"
@@ -241,7 +241,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settin
     member_ids = ordered
     canonical_ids = np.repeat(ordered[first], np.diff(np.r_[first, len(ordered)]))
 
-    with _registered(con, "assigned", id=member_ids, canonical=canonical_ids):
+    with registered(con, "assigned", id=member_ids, canonical=canonical_ids):
         con.execute(
             "UPDATE articles SET cluster_id = m.canonical, is_canonical = (articles.id = m.canonical) "
             "FROM assigned m WHERE articles.id = m.id"
@@ -252,7 +252,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settin
     dup, canon = member_ids[copies], canonical_ids[copies]
     kinds, sims = _Sketches(con, nodes).compare(dup, canon, settings)
     kinds[kinds == None] = "near"  # noqa: E711 joined through other members, not directly similar
-    with _registered(
+    with registered(
         con, "provenance", article_id=dup, canonical_id=canon, kind=kinds.astype(str), similarity=sims,
         run_id=np.full(len(dup), run_id, dtype=np.int64),
     ):
@@ -265,7 +265,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settin
 
 def refresh_signatures(con: duckdb.DuckDBPyConnection, ids: list[int], fingerprints: Fingerprints) -> None:
     """Replace the stored signatures and band keys of articles whose bodies changed (caller's transaction)."""
-    with _registered(con, "changed", article_id=np.asarray(ids, dtype=np.int64)):
+    with registered(con, "changed", article_id=np.asarray(ids, dtype=np.int64)):
         con.execute("DELETE FROM signatures WHERE article_id IN (SELECT article_id FROM changed)")
         con.execute("DELETE FROM band_keys WHERE article_id IN (SELECT article_id FROM changed)")
     _insert_signatures(con, ids, fingerprints)

@@ -29,9 +29,19 @@ def views_sql() -> str:
     return MIGRATIONS.joinpath("views.sql").read_text("utf-8")
 
 
+# DuckDB settings of each connection. memory_limit: DuckDB's default (80% of RAM) lets its
+# cache grow to many GB during a big load; past the limit it evicts and spills to disk.
+# checkpoint_threshold: the default (16 MB of WAL) checkpoints after every batch, and each
+# checkpoint rewrites every index; now the WAL gathers a few batches first.
+DUCKDB_SETTINGS: dict[str, str] = {"memory_limit": "1GB", "checkpoint_threshold": "1GB"}
+
+
 @contextmanager
-def open_warehouse(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the warehouse at `path`, its schema brought up to date first."""
+def open_warehouse(
+    path: Path, read_only: bool = False, settings: dict[str, str] = DUCKDB_SETTINGS
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse at `path`, its schema brought up to date first;
+    `settings`: DuckDB settings (name: value) to apply."""
     path = Path(path)
     if read_only and not path.exists():
         raise NewswashError(f"no warehouse at {path} (run `newswash ingest` first)")
@@ -47,6 +57,8 @@ def open_warehouse(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckD
             con = _connect(path, read_only)
         elif not read_only:
             _ensure_schema(con)
+        for name, value in settings.items():
+            con.execute(f"SET {name} = '{value}'")
         yield con
     finally:
         con.close()
