@@ -11,16 +11,20 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's value for a MinHash of no input
 
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's ``(a, b)`` uint32 permutation parameters for ``num_perm`` and ``seed``."""
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-    return a.astype(np.uint32), b.astype(np.uint32)
+    """datasketch's ``(a, b)`` uint32 permutation parameters for ``num_perm`` and ``seed``
+    (drawn as ``MinHash._init_permutations`` draws them for ``affine32``, without importing
+    datasketch, which imports scipy: half a second in every worker process; a test
+    compares them with datasketch's own)."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:

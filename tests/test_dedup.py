@@ -210,3 +210,12 @@ def test_union_find_over_arbitrary_ids() -> None:
     uf.union(("b", 1), "new")
     assert uf.find("a") == uf.find(3) != uf.find("new")
     assert sorted(map(len, uf.groups())) == [2, 2] and len(uf) == 4
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (64, 7), (256, 0)])
+def test_permutations_are_datasketchs(num_perm: int, seed: int) -> None:
+    from newswash.dedup.minhash import permutations
+
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    ours = permutations(num_perm, seed)
+    assert np.array_equal(ours[0], a.astype(np.uint32)) and np.array_equal(ours[1], b.astype(np.uint32))
