@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from typing import Generic, TypeVar
 from itertools import islice
 from pathlib import Path
 
@@ -14,7 +15,6 @@ from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
-from prefect.utilities.annotations import quote
 
 from newswash.cleaners import Cleaner, rule_hits
 from newswash.cleaners.boilerplate import LineCounts
@@ -31,6 +31,19 @@ from newswash.warehouse.load import load_batch
 from newswash.warehouse.lock import writer_lock
 from newswash.warehouse.report import markdown_report
 from newswash.warehouse.store import failure_reasons, finish_run, known_urls, open_warehouse, record_failures, start_run
+
+T = TypeVar("T")
+
+
+class Sealed(Generic[T]):
+    """A value handed to a task as one opaque object. Prefect walks lists and dataclasses in
+    task arguments, field by field, looking for futures (seconds per 10,000 articles), and
+    Dask unpacks tuples, so Prefect's own `quote` (a tuple) does not survive a Dask worker."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
 
 
 def _batches(items: Iterable[Article | Failure], size: int) -> Iterator[list[Article | Failure]]:
@@ -49,9 +62,9 @@ def _unseen(articles: list[Article], known: set[str]) -> list[Article]:
 
 
 @task(cache_policy=NONE)
-def fetch_task(crawl: Crawl, articles: list[Article]) -> list[Article | Failure]:
+def fetch_task(crawl: Crawl, articles: Sealed[list[Article]]) -> list[Article | Failure]:
     """Fetch the pages of a batch (politely, concurrently, skipping recent ones); other articles pass through."""
-    return crawl.fetch_pages(articles)
+    return crawl.fetch_pages(articles.value)
 
 
 def _warc_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
@@ -64,24 +77,23 @@ def _warc_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
 
 
 @task(cache_policy=NONE)
-def process_task(articles: list[Article], cleaner: Cleaner, dedup: DedupSettings) -> Processed:
+def process_task(articles: Sealed[list[Article]], cleaner: Cleaner, dedup: DedupSettings) -> Processed:
     """Extract, clean and fingerprint one batch."""
-    return process(articles, cleaner, dedup)
+    return process(articles.value, cleaner, dedup)
 
 
 # Loading is one transaction that rolls back on any error, so a load that failed (a busy
 # disk, say) runs again with backoff and never doubles anything. Fetching retries per
 # request inside the fetcher; extraction turns a bad article into a Failure.
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1))
-def load_task(con: duckdb.DuckDBPyConnection, run_id: int, batch: Processed, line_counts: LineCounts,
+def load_task(con: duckdb.DuckDBPyConnection, run_id: int, sealed: Sealed[tuple[Processed, LineCounts]],
               dedup: DedupSettings) -> dict[str, int]:
-    """Deduplicate against the warehouse and load the batch in one transaction."""
+    """Deduplicate against the warehouse and load the batch (with its line counts) in one transaction."""
+    batch, line_counts = sealed.value
     counts = load_batch(con, run_id, batch.articles, batch.fingerprints, dedup, line_counts)
     return {"new": counts.new, "exact_duplicates": counts.exact_duplicates, "near_duplicates": counts.near_duplicates}
 
 
-# Batches go to tasks inside `quote`: Prefect would otherwise walk every article of every
-# batch, field by field, looking for futures to resolve (seconds per 10,000 articles).
 def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str], settings: Settings) -> Counter:
     """Process every input location in batches; returns the run's counts.
 
@@ -105,7 +117,7 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
         rule_counts.update(rule_hits(processed.articles))
         failures += processed.failures
         counts["extracted"] += len(processed.articles)
-        counts.update(load_task(con, run_id, quote(processed), quote(line_counts), dedup))
+        counts.update(load_task(con, run_id, Sealed((processed, line_counts)), dedup))
         record_failures(con, run_id, failures)
         counts["failed"] += len(failures)
         logger.info("batch loaded: %s", dict(counts))
@@ -118,14 +130,14 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
         fresh = _unseen(articles, known_urls(con, [a.url for a in articles]) | seen)
         seen.update(a.url for a in fresh)
         counts["skipped"] += len(articles) - len(fresh)
-        fetched = fetch_task(crawl, quote(fresh)) if any(map(Crawl.is_stub, fresh)) else fresh
+        fetched = fetch_task(crawl, Sealed(fresh)) if any(map(Crawl.is_stub, fresh)) else fresh
         failures += [item for item in fetched if isinstance(item, Failure)]
         to_process = [item for item in fetched if isinstance(item, Article)]
         if not to_process:  # nothing new in this batch: no tasks to run
             record_failures(con, run_id, failures)
             counts["failed"] += len(failures)
             continue
-        in_flight.append((process_task.submit(quote(to_process), cleaner, dedup), failures))
+        in_flight.append((process_task.submit(Sealed(to_process), cleaner, dedup), failures))
         if len(in_flight) >= settings.executor.parallel_batches:
             load_oldest()
     while in_flight:
