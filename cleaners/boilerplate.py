@@ -163,7 +163,9 @@ class BoilerplateSettings:
         seen = counts.articles[source]
         if seen < self.min_source_articles:
             return False
-        found = counts.lines[(source, h)] if h else 0
+        if not h:  # no word characters: never learned
+            return False
+        found = counts.lines[(source, h)]
         if found < min(self.min_articles, self.sentence_min_articles):
             return False  # too rare for either kind of line (most lines: no need to read them)
         if self.is_sentence(line):
