@@ -17,26 +17,36 @@ set size of the process and its workers above the level before the path, sampled
 every 100 ms: the generated texts are not counted), and the share of generated copies
 each path put with their source (datasketch merges every LSH match unverified).
 
-Usage: ``.venv/bin/python bench/dedup_speed.py [--n 100000] [--workers 1] [--no-datasketch]``
+Usage: ``.venv/bin/python bench/dedup_speed.py [--n 100000] [--workers 2] [--no-datasketch]``
 
 ``--stored`` times the warehouse path instead (issue 4's stored figures): the ``--n``
-documents are fingerprinted, then loaded with ``load_batch`` into a temporary DuckDB
-file in batches of ``--batch-size`` (articles, signatures, band keys, candidate join,
-verification, clusters, canonicals, ``duplicates``); then one incremental batch of
-``--new`` more generated documents (about 30% copies, most of them of stored ones) is
-loaded against the stored ``--n``. Reports the time of each step, the peak RSS of the
-process (``ru_maxrss``: everything, generated texts included) and the peak sampled PSS
-above the level before loading. With ``--check`` (for a smaller ``--n``) the stored
-clusters are compared with the in-memory ``cluster`` partition of the same documents.
+documents are held as word ids (``Corpus``, a few bytes a word); ``--workers`` processes
+spell each batch of ``--batch-size`` out, fingerprint it and count its boilerplate lines
+(what the pipeline's cleaning hands the loader), one batch ahead of the main process,
+which loads it with ``load_batch`` into a temporary DuckDB file (articles, line counts,
+signatures, band keys, candidate join, verification, clusters, canonicals,
+``duplicates``); then one incremental batch of ``--new`` more generated documents (about
+30% copies, most of them of stored ones) is fingerprinted and loaded, line counts
+included, against the stored ``--n``. Reports the seconds the loader waited for prepared
+batches, the time of each load step, the peak RSS of the main process (``ru_maxrss``;
+the workers hold the corpus) and the peak sampled PSS of it and its workers above the
+level before loading. With ``--check`` (for a smaller ``--n``) the stored clusters are
+compared with the in-memory ``cluster`` partition of the same documents.
 
-Usage: ``.venv/bin/python bench/dedup_speed.py --stored [--n 100000] [--batch-size 50000] [--new 10000] [--check]``
+Usage: ``.venv/bin/python bench/dedup_speed.py --stored [--n 100000] [--workers 2] [--batch-size 50000]
+[--new 10000] [--check]``
 
-Measured (2-vCPU dev VM, 1 worker, batches of 50,000; "cluster" includes the candidate join):
-    100,000 stored   34.5 s  peak RSS 1.55 GiB  (signatures 12.5 s, add_line_counts 16.4 s, insert 1.6 s,
-                     candidates 0.7 s, cluster 1.7 s); 10,000 new against them 4.3 s
+Measured (2-vCPU dev VM shared with other jobs, batches of 50,000; "cluster" includes the candidate join):
+    before (1 worker, line counts and an indexed upsert in the loader, checkpoint after each batch):
     1,000,000 stored 755 s   peak RSS 10.5 GiB  (signatures 252 s, add_line_counts 230 s, insert 21 s,
-                     candidates 76 s, cluster 174 s; the test suite ran alongside);
-                     10,000 new against them 15.6 s (candidates 2.6 s, cluster 5.2 s)
+                     candidates 76 s, cluster 174 s); 10,000 new against them 15.6 s
+    now (2 workers):
+    1,000,000 stored 225 s   peak RSS 2.56 GiB (main process), PSS of it and its workers +2.52 GiB over
+                     the start (loader waiting for prepared batches 92 s, insert 26 s, add_line_counts 9 s,
+                     candidates 29 s, cluster 65 s; load average 2-2.5 from other jobs);
+                     10,000 new against them 3.7 s (candidates 0.7 s, cluster 1.2 s)
+    50,000 stored with --check: same partition as in-memory ``cluster`` (unbounded bucket window),
+                     stored and stored + 10,000 new
 
 Measured on the 2-vCPU dev VM, 128 perms, 35 bands x 2 rows, 1 worker, while other
 jobs ran (load 1.5-3.5; two worker processes gave no speed-up on this VM, even idle):
@@ -66,6 +76,7 @@ from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
@@ -349,7 +360,10 @@ def bench_articles(lo: int, texts: list[str], published: Sequence[datetime | Non
 _CORPUS: Corpus | None = None  # set before the pool forks
 
 
-def _prepare(bounds: tuple[int, int]) -> tuple[list[str], Fingerprints, LineCounts]:
+Prepared = tuple[list[str], Fingerprints, LineCounts]  # texts, fingerprints, line counts of a slice
+
+
+def _prepare(bounds: tuple[int, int]) -> Prepared:
     """Texts, fingerprints and boilerplate line counts of generated documents lo..hi-1."""
     lo, hi = bounds
     texts = _CORPUS.texts(lo, hi)
@@ -361,22 +375,23 @@ def prepared_batches(
 ) -> Iterator[tuple[int, list[str], Fingerprints, LineCounts]]:
     """(lo, texts, fingerprints, line counts) of each batch of generated documents 0..n-1,
     prepared in ``pool`` (forked after ``_CORPUS`` and ``_SETTINGS`` were set) in slices
-    of ``step``: the next batch is being prepared while the caller loads this one."""
+    of ``step``: the next batch is being prepared while the caller loads this one (one
+    batch ahead only, so that memory stays bounded)."""
     slices = [[(a, min(a + step, lo + batch, n)) for a in range(lo, min(lo + batch, n), step)]
               for lo in range(0, n, batch)]
     if pool is None:
         for part in slices:
             yield _merge(part[0][0], [_prepare(b) for b in part])
         return
-    pending = [[pool.apply_async(_prepare, (b,)) for b in part] for part in slices[:2]]
+    pending = [pool.apply_async(_prepare, (b,)) for b in slices[0]]
     for k, part in enumerate(slices):
-        done = [result.get() for result in pending.pop(0)]
-        if k + 2 < len(slices):
-            pending.append([pool.apply_async(_prepare, (b,)) for b in slices[k + 2]])
+        done = [result.get() for result in pending]
+        pending = [pool.apply_async(_prepare, (b,)) for b in slices[k + 1]] if k + 1 < len(slices) else []
         yield _merge(part[0][0], done)
 
 
-def _merge(lo: int, parts: list[tuple[list[str], Fingerprints, LineCounts]]) -> tuple[int, list[str], Fingerprints, LineCounts]:
+def _merge(lo: int, parts: list[Prepared]) -> tuple[int, list[str], Fingerprints, LineCounts]:
+    """One batch (starting at document lo) from its prepared slices."""
     texts, fps, counts = zip(*parts)
     return lo, [t for part in texts for t in part], _concat(fps), sum(counts, LineCounts())
 
@@ -409,11 +424,16 @@ def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSetti
         f" {settings.bands} bands x {settings.rows} rows, {args.workers} workers, batches of {args.batch_size:,}"
     )
     _CORPUS, _SETTINGS = corpus, settings
+    new_docs = corpus.texts(n, n + extra)
+    check_docs = corpus.texts(0, n + extra) if args.check else []
+    del corpus
 
     # (_cluster includes _candidate_pairs)
     steps = ["_insert_articles", "add_line_counts", "_candidate_pairs", "_cluster"]
     with tempfile.TemporaryDirectory(prefix="newswash-bench-") as tmp, \
             mp.get_context("fork").Pool(args.workers) if args.workers > 1 else nullcontext() as pool:
+        if pool is not None:
+            _CORPUS = None  # the workers have it; the loader itself needs none of it
         db = Path(tmp) / "bench.duckdb"
         with open_warehouse(db) as con, _StepTimer(load, steps) as timer, PeakMemory() as memory:
             run_id = start_run(con, ["bench"])
@@ -437,13 +457,12 @@ def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSetti
                 f"  new {counts[0]:,} exact {counts[1]:,} near {counts[2]:,}"
                 f"  (waiting for texts, signatures and line counts {waited:.1f}s, {timer.take()})"
             )
-            stored = con.execute("SELECT id, url, cluster_id FROM articles ORDER BY id").fetchall()
+            stored = _cluster_labels(con)
 
             start = time.perf_counter()
-            docs = corpus.texts(n, n + extra)
-            fp_new = fingerprint(docs, settings)
+            fp_new = fingerprint(new_docs, settings)
             fingerprinting = time.perf_counter() - start
-            c = load.load_batch(con, run_id, bench_articles(n, docs, published), fp_new, settings)
+            c = load.load_batch(con, run_id, bench_articles(n, new_docs, published), fp_new, settings)
             seconds = time.perf_counter() - start
             copies_of_stored = sum(1 for i in range(n, n + extra) if source[i] < n)
             print(
@@ -451,13 +470,12 @@ def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSetti
                 f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:,.2f} GiB"
                 f"  exact {c.exact_duplicates:,} near {c.near_duplicates:,}"
                 f" ({copies_of_stored:,} generated as copies of stored stories)"
-                f"  (texts + signatures {fingerprinting:.1f}s, {timer.take()})"
+                f"  (signatures {fingerprinting:.1f}s, {timer.take()})"
             )
-            after = con.execute("SELECT id, url, cluster_id FROM articles ORDER BY id").fetchall()
+            after = _cluster_labels(con)
 
-    labels_stored = _labels_by_url(stored)
     print(f"copies joined (stored {n:,}): "
-          f"{copies_found([labels_stored[i] for i in range(n)], source[:n]):.3f}")
+          f"{copies_found(stored, source[:n]):.3f}")
     if not args.check:
         return 0
     # The warehouse joins every pair of articles sharing a band key; in memory, rows of a
@@ -465,13 +483,12 @@ def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSetti
     # window both must give the same partition; with the default one the in-memory
     # partition may only be finer (a few bridges in big buckets go untested).
     unbounded = dataclasses.replace(settings, bucket_window=n + extra)
-    docs = corpus.texts(0, n + extra)
     ok = True
     for name, rows, count in (("stored", stored, n), ("stored + new", after, n + extra)):
-        got = _partition([_labels_by_url(rows)[i] for i in range(count)])
+        got = _partition(rows.tolist())
         for window, s in (("unbounded", unbounded), (f"default {settings.bucket_window}", settings)):
             t = time.perf_counter()
-            expected = _partition(cluster(docs[:count], published[:count], s))
+            expected = _partition(cluster(check_docs[:count], published[:count], s))
             same = expected == got
             ok &= same or s is settings
             print(f"check      {name}: {'same partition' if same else 'DIFFERENT partition'} as in-memory "
@@ -480,9 +497,11 @@ def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSetti
     return 0 if ok else 1
 
 
-def _labels_by_url(rows: list[tuple]) -> dict[int, int]:
-    """Generated document index -> its cluster id, from (id, url, cluster_id) rows."""
-    return {int(url.rsplit("/", 1)[1]): cluster_id for _, url, cluster_id in rows}
+def _cluster_labels(con: duckdb.DuckDBPyConnection) -> np.ndarray:
+    """Cluster id of each stored generated document, by index (its url names it)."""
+    return con.execute(
+        "SELECT cluster_id FROM articles ORDER BY CAST(split_part(url, '/', -1) AS BIGINT)"
+    ).fetchnumpy()["cluster_id"]
 
 
 def _partition(labels: Sequence[int]) -> set[frozenset[int]]:
@@ -496,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="documents to generate")
     parser.add_argument(
-        "--workers", type=int, default=1, help="fingerprint processes (rows are independent)"
+        "--workers", type=int, default=2, help="fingerprint processes (rows are independent; the dev VM has 2 cores)"
     )
     parser.add_argument("--no-datasketch", action="store_true", help="time newswash only")
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="newsweb-dev folder")

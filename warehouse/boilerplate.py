@@ -8,6 +8,7 @@ are committed (or rolled back) together.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 
 import duckdb
 import pyarrow as pa
@@ -58,7 +59,7 @@ def _add(con: duckdb.DuckDBPyConnection, counts: LineCounts) -> None:
     index on source_lines: keeping one up to date cost more than the join, see migration 013)."""
     if not counts.articles:
         return
-    sources, hashes = zip(*counts.lines) if counts.lines else ((), ())
+    keys = list(counts.lines)
     with registered(
         con, "boilerplate_sources",
         source=pa.array(list(counts.articles), pa.string()),
@@ -70,8 +71,8 @@ def _add(con: duckdb.DuckDBPyConnection, counts: LineCounts) -> None:
         )
     with registered(
         con, "boilerplate_lines",
-        source=pa.array(sources, pa.string()),
-        line_hash=pa.array(hashes, pa.int64()),
+        source=pa.array(list(map(itemgetter(0), keys)), pa.string()),
+        line_hash=pa.array(list(map(itemgetter(1), keys)), pa.int64()),
         articles=pa.array(list(counts.lines.values()), pa.int64()),
     ):
         con.execute(

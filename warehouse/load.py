@@ -111,7 +111,6 @@ def _insert_signatures(con: duckdb.DuckDBPyConnection, ids: list[int], fps: Fing
 def _candidate_pairs(con: duckdb.DuckDBPyConnection, first_new: int) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (new, older) sharing a band key or an exact hash; ids grow, so each pair comes once.
     Keys have their band number mixed in (``dedup.lsh.band_keys``): the key alone joins.
-    Keys have their band number mixed in (``dedup.lsh.band_keys``): the key alone joins.
 
     The batch's keys are the small side of each join (the stored ones are probed against
     them); a pair sharing several bands comes several times from SQL and is made unique
