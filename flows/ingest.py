@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from typing import Generic, TypeVar
@@ -98,7 +99,9 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
     """Process every input location in batches; returns the run's counts.
 
     Up to `parallel_batches` batches are extracted and cleaned at once on the task
-    runner; each is deduplicated and loaded here, in input order, as it completes.
+    runner, each split in one part per worker (processing is per article, so a batch
+    keeps every worker busy); each is deduplicated and loaded here, in input order, as
+    it completes.
     """
     logger = get_run_logger()
     cleaner = Cleaner.from_toml(settings.cleaning_rules)
@@ -106,11 +109,12 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
     counts: Counter = Counter()
     rule_counts: Counter = Counter()
     seen: set[str] = set()
-    in_flight: deque[tuple[PrefectFuture[Processed], list[Failure]]] = deque()
+    in_flight: deque[tuple[list[PrefectFuture[Processed]], list[Failure]]] = deque()
+    parts = settings.executor.workers or os.cpu_count() or 1
 
     def load_oldest() -> None:
-        future, failures = in_flight.popleft()
-        processed = future.result()
+        futures, failures = in_flight.popleft()
+        processed = Processed.merge([future.result() for future in futures])
         lines = {h for hashes in processed.line_hashes for h in hashes}
         stored = load_line_counts(con, {a.source for a in processed.articles}, lines)
         processed, line_counts = remove_learned_boilerplate(processed, cleaner, dedup, stored)
@@ -137,7 +141,10 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
             record_failures(con, run_id, failures)
             counts["failed"] += len(failures)
             continue
-        in_flight.append((process_task.submit(Sealed(to_process), cleaner, dedup), failures))
+        chunk = -(-len(to_process) // parts)
+        futures = [process_task.submit(Sealed(to_process[i : i + chunk]), cleaner, dedup)
+                   for i in range(0, len(to_process), chunk)]
+        in_flight.append((futures, failures))
         if len(in_flight) >= settings.executor.parallel_batches:
             load_oldest()
     while in_flight:

@@ -29,6 +29,18 @@ class Processed:
     failures: list[Failure] = field(default_factory=list)
     line_hashes: list[list[int]] = field(default_factory=list)
 
+    @classmethod
+    def merge(cls, parts: list[Processed]) -> Processed:
+        """One batch from parts processed apart, in order."""
+        fps = [p.fingerprints for p in parts]
+        return cls(
+            [a for p in parts for a in p.articles],
+            Fingerprints([e for f in fps for e in f.exact], np.concatenate([f.signatures for f in fps]),
+                         np.concatenate([f.sizes for f in fps]), np.concatenate([f.band_keys for f in fps])),
+            [f for p in parts for f in p.failures],
+            [h for p in parts for h in p.line_hashes],
+        )
+
 
 def extract_and_clean(article: Article, cleaner: Cleaner) -> Article | Failure:
     """One article through extraction and cleaning; any problem becomes a Failure with its reason."""

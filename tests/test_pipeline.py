@@ -7,7 +7,7 @@ import numpy as np
 from newswash.cleaners import Cleaner, count_lines
 from newswash.cleaners.boilerplate import SITE_BOILERPLATE, LineCounts
 from newswash.dedup import DedupSettings, fingerprint
-from newswash.pipeline import process, remove_learned_boilerplate
+from newswash.pipeline import Processed, process, remove_learned_boilerplate
 from newswash.records import Article
 
 PROMO = "Get the Acme Daily briefing in your inbox every morning"
@@ -39,3 +39,19 @@ def test_learned_boilerplate_leaves_fingerprints_and_counts_as_if_the_lines_were
     assert np.array_equal(batch.fingerprints.sizes, fresh.sizes)
     assert counts == count_lines(batch.articles)  # the emptied article is not counted
     assert counts.articles["acme"] == 12
+
+
+def test_a_batch_processed_in_parts_merges_into_the_whole() -> None:
+    def articles() -> list[Article]:  # fresh objects: processing fills them in place
+        return [Article(url=f"https://acme.example/{i}", source="acme", content=story(i) if i != 4 else "  ",
+                        content_type="text") for i in range(8)]
+
+    whole = process(articles(), Cleaner(), DEDUP)
+    merged = Processed.merge([process(articles()[:3], Cleaner(), DEDUP), process(articles()[3:], Cleaner(), DEDUP)])
+    assert [a.body for a in merged.articles] == [a.body for a in whole.articles] and len(whole.articles) == 7
+    assert merged.failures == whole.failures and len(whole.failures) == 1
+    assert merged.line_hashes == whole.line_hashes
+    assert merged.fingerprints.exact == whole.fingerprints.exact
+    assert np.array_equal(merged.fingerprints.signatures, whole.fingerprints.signatures)
+    assert np.array_equal(merged.fingerprints.sizes, whole.fingerprints.sizes)
+    assert np.array_equal(merged.fingerprints.band_keys, whole.fingerprints.band_keys)
