@@ -124,14 +124,20 @@ class LineCounts:
 
 def count_lines(articles: Sequence[Article], hashes: Sequence[list[int]] | None = None) -> LineCounts:
     """Counts of a batch: each article adds one to its source and to each distinct line.
-    ``hashes[i]``, when given, is article i's ``body_line_hashes`` taken before this step
-    removed anything from it."""
+    Copies count once: an article with the same source and the same lines as an earlier
+    one of the batch (a story listed under two URLs) adds nothing, or its lines would
+    look like the site's furniture. ``hashes[i]``, when given, is article i's
+    ``body_line_hashes`` taken before this step removed anything from it."""
     counts = LineCounts()
+    seen: set[tuple[str, frozenset[int]]] = set()
     for i, article in enumerate(articles):
         if not article.source or article.error:
             continue
+        found = frozenset(hashes[i]) - {0} if hashes is not None else frozenset(article_hashes(article))
+        if (article.source, found) in seen:
+            continue
+        seen.add((article.source, found))
         counts.articles[article.source] += 1
-        found = set(hashes[i]) - {0} if hashes is not None else article_hashes(article)
         counts.lines.update((article.source, h) for h in found)
     return counts
 

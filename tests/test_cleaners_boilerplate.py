@@ -98,9 +98,11 @@ def test_stored_counts_let_a_lone_article_benefit() -> None:
 
 
 def test_all_boilerplate_article_gets_error_and_disabled_does_nothing() -> None:
-    batch = [Article(url=f"u{i}", source="s", body=PROMO) for i in range(4)]
+    promo_only = Article(url="https://acme.example/promo", source="acme", body=PROMO)
+    batch = [story(i) for i in range(4)] + [promo_only]
     remove_site_boilerplate(batch, None, SETTINGS)
-    assert all(a.error and a.body == "" for a in batch)
+    assert promo_only.error and promo_only.body == ""
+    assert not any(a.error for a in batch[:4])
     batch = [story(i) for i in range(6)]
     remove_site_boilerplate(batch, None, BoilerplateSettings(enabled=False))
     assert all(not a.removals for a in batch)
@@ -140,3 +142,15 @@ def test_warehouse_counts_round_trip(tmp_path: Path) -> None:
         late = story(50)
         remove_site_boilerplate([late], load_line_counts(con, ["acme"]), BoilerplateSettings(min_source_articles=4, min_articles=3))
         assert PROMO not in late.body
+
+
+def test_copies_of_one_story_in_a_batch_count_once() -> None:
+    """Ten URLs for one story (mirrors, AMP pages, category paths) must not make its lines
+    look like the site's furniture."""
+    copies = [Article(url=f"https://acme.example/{i}/story", source="acme",
+                      body="The mayor resigned on Monday\n\nShort line of the story") for i in range(10)]
+    others = [Article(url=f"https://acme.example/other/{i}", source="acme", body=f"Other story number {i}")
+              for i in range(10)]
+    counts = remove_site_boilerplate(copies + others, None, BoilerplateSettings(min_source_articles=5, min_articles=3))
+    assert counts.articles["acme"] == 11
+    assert all(a.body == "The mayor resigned on Monday\n\nShort line of the story" and not a.error for a in copies)
