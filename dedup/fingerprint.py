@@ -10,12 +10,12 @@ import numpy as np
 
 from .lsh import band_keys
 from .minhash import signatures
-from .normalize import clean, prepare, token_text
+from .normalize import clean, prepare, token_texts
 from .settings import DedupSettings
 from .shingles import shingle_hashes
 
 SIGNATURE_DTYPE = np.dtype(np.uint32)  # datasketch's 32-bit MinHash values
-_CHUNK = 2048  # documents per numpy pass: bounds temporaries to a few tens of MB
+_CHUNK = 256  # documents per numpy pass: temporaries of a few MB stay in cache and in malloc's heap
 
 
 @dataclass
@@ -49,10 +49,7 @@ class Fingerprints:
 
 def _fingerprint_chunk(texts: Sequence[str], settings: DedupSettings) -> Fingerprints:
     batch = clean([prepare(t) for t in texts])
-    exact = [
-        hashlib.blake2b(token_text(batch.text(i)), digest_size=16).hexdigest()
-        for i in range(len(texts))
-    ]
+    exact = [hashlib.blake2b(words, digest_size=16).hexdigest() for words in token_texts(batch)]
     hashes, offsets = shingle_hashes(batch, settings.shingle_size, settings.char_shingle_size)
     sigs = signatures(hashes, offsets, settings.num_perm, settings.seed)
     return Fingerprints(exact, sigs, np.diff(offsets), band_keys(sigs, settings.bands, settings.rows))

@@ -44,7 +44,16 @@ def _classes() -> np.ndarray:
 
 
 _CLASS = _classes()
-_OUT = np.array([0, 0x20, 0x0A, 0, 0], dtype=np.uint8)  # replacement byte per class (0 = keep)
+# bytes.translate tables. ASCII punctuation and spaces → space, line breaks → \n, other
+# bytes unchanged (non-ASCII characters are classified whole); ASCII word bytes → 1. No
+# ASCII character is DROP.
+_ASCII_CLASS = np.where(np.arange(256) < 0x80, _CLASS[:256], 0xFF)
+_ASCII_OUT = bytes(
+    0x20 if c == SPACE else 0x0A if c == BREAK else b for b, c in enumerate(_ASCII_CLASS.tolist())
+)
+_ASCII_WORD = (_ASCII_CLASS == WORD).astype(np.uint8).tobytes()
+_NEWLINE_TO_SPACE = bytes(range(256)).replace(b"\n", b" ")
+_LEAD_MASK = np.array([0, 0, 0x1F, 0x0F, 0x07], dtype=np.int32)  # payload bits of a lead, by width
 
 
 def prepare(text: str) -> bytes:
@@ -71,44 +80,56 @@ def clean(prepared: Sequence[bytes], share: float = 0.3) -> Batch:
     """Punctuation, symbols and spaces → ASCII space, line breaks → ``\\n``, format
     characters removed, over the ``prepare``d texts. A text is spaceless when at least
     ``share`` of its word characters come from spaceless scripts."""
-    raw = np.frombuffer(b"\n".join(prepared) + b"\n", dtype=np.uint8)
+    joined = b"\n".join(prepared) + b"\n"
+    raw = np.frombuffer(joined, dtype=np.uint8)
     lengths = np.fromiter((len(p) + 1 for p in prepared), dtype=np.int64, count=len(prepared))
-    cls = _CLASS[raw]  # exact for ASCII bytes; non-ASCII lead bytes are decoded below
+    ends = np.cumsum(lengths) - 1
+    out = np.frombuffer(bytearray(joined.translate(_ASCII_OUT)), dtype=np.uint8)
+    # Non-ASCII characters: decode the code point at each lead byte, classify it.
     lead = np.flatnonzero(raw >= 0xC0)
-    first = raw[lead].astype(np.int64)
+    first = raw[lead].astype(np.int32)
     width = 2 + (first >= 0xE0) + (first >= 0xF0)
-    code = first & np.where(width == 2, 0x1F, np.where(width == 3, 0x0F, 0x07))
+    code = first & _LEAD_MASK[width]
     for k in (1, 2, 3):
-        more = width > k
+        more = np.flatnonzero(width > k)
         code[more] = (code[more] << 6) | (raw[lead[more] + k] & 0x3F)
     lead_cls = _CLASS[code]
-    for k in range(4):
-        part = width > k
-        cls[lead[part] + k] = lead_cls[part]
 
-    chars = np.zeros(len(raw), dtype=np.int32)  # word characters: ASCII word bytes and non-ASCII leads
-    chars[raw < 0x80] = cls[raw < 0x80] == WORD
-    chars[lead] = (lead_cls == WORD) | (lead_cls == SPACELESS)
-    spaceless_mark = np.zeros(len(raw), dtype=np.int32)
-    spaceless_mark[lead] = lead_cls == SPACELESS
-    ends = np.cumsum(lengths) - 1
-    starts = np.append(0, ends[:-1] + 1)
-    per_doc = lambda marks: np.add.reduceat(marks, starts) if len(starts) else marks[:0]  # noqa: E731
-    letters, cjk = per_doc(chars), per_doc(spaceless_mark)
+    def char_bytes(cls: int) -> np.ndarray:
+        """Sorted offsets of every byte of the non-ASCII characters of class ``cls``."""
+        starts, widths = lead[lead_cls == cls], width[lead_cls == cls]
+        return np.sort(np.concatenate([starts[widths > k] + k for k in range(4)]))
+
+    for cls, byte in ((SPACE, 0x20), (BREAK, 0x0A)):
+        out[char_bytes(cls)] = byte
+
+    bounds = np.append(-1, ends)
+    per_doc = lambda pos: np.diff(np.searchsorted(pos, bounds))  # noqa: E731
+    ascii_letters = np.frombuffer(joined.translate(_ASCII_WORD), dtype=np.uint8)
+    letters = per_doc(lead[(lead_cls == WORD) | (lead_cls == SPACELESS)])
+    if len(prepared):
+        letters += np.add.reduceat(ascii_letters, bounds[:-1] + 1, dtype=np.int64)
+    cjk = per_doc(lead[lead_cls == SPACELESS])
     spaceless = (letters > 0) & (cjk >= share * letters)
 
-    out = np.where(_OUT[cls] > 0, _OUT[cls], raw)
-    keep = cls != DROP
-    if not keep.all():
-        kept_before = np.cumsum(keep) - 1
-        out, ends = out[keep], kept_before[ends]
+    dropped = char_bytes(DROP)
+    if len(dropped):
+        out = np.delete(out, dropped)
+        ends = ends - np.searchsorted(dropped, ends)
     return Batch(out, ends, spaceless)
 
 
-def token_text(text: bytes) -> bytes:
-    """A cleaned text's words joined by single spaces: equal for exact duplicates,
+def token_texts(batch: Batch) -> list[memoryview]:
+    """Each cleaned text's words joined by single spaces: equal for exact duplicates,
     whatever their punctuation, case or paragraph breaks."""
-    return b" ".join(text.split())
+    word = batch.buf > 0x20  # cleaned texts have no other bytes below 0x21 than space and \n
+    keep = word.copy()
+    keep[1:] |= word[:-1]  # each word and the byte after it (a text ends in \n)
+    spaced = np.frombuffer(batch.buf.tobytes().translate(_NEWLINE_TO_SPACE), dtype=np.uint8)
+    joined = memoryview(spaced[keep].tobytes())
+    firsts = np.append(0, batch.ends[:-1] + 1)[: len(batch.ends)]  # each text's first byte
+    stops = np.cumsum(np.add.reduceat(keep, firsts, dtype=np.int64)).tolist()
+    return [joined[start : stop - (stop > start)] for start, stop in zip([0, *stops], stops)]
 
 
 def normalize(text: str) -> str:

@@ -20,32 +20,56 @@ _BYTE_MULT = np.uint64(0x100000001B3)  # FNV-64 prime
 _LEN_SALT = np.uint64(0x2545F4914F6CDD1D)
 _PAD = np.uint64(0x5851F42D4C957F2D)
 _LOW32 = np.uint64(0xFFFFFFFF)
+_BLANK_ZERO = bytes([0] * 0x21) + bytes(range(0x21, 0x100))  # bytes.translate: blanks → 0
 
 
-def _powers(base: np.uint64, count: int) -> np.ndarray:
-    out = np.full(max(count, 1), base, dtype=np.uint64)
+class _Powers:
+    """``P^j`` and ``P^-j`` (mod 2^64; the FNV prime P is odd, so invertible) for
+    ``j < count``, kept between calls and grown as needed: cumprod costs more than the
+    rest of the token hashing."""
+
+    def __init__(self) -> None:
+        self.tables = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
+
+    def __call__(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        up, down = self.tables  # one attribute: threads never see tables of two sizes
+        if len(up) < count:
+            size = max(count, 2 * len(up))
+            inverse = np.uint64(pow(int(_BYTE_MULT), -1, 1 << 64))
+            up, down = self.tables = (_cumprod(_BYTE_MULT, size), _cumprod(inverse, size))
+        return up[:count], down[:count]
+
+
+def _cumprod(base: np.uint64, count: int) -> np.ndarray:
+    out = np.full(count, base, dtype=np.uint64)
     out[0] = 1
     return np.cumprod(out, dtype=np.uint64)
+
+
+_powers = _Powers()
 
 
 def _token_hashes(buf: np.ndarray, char_bytes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """64-bit hash and start offset of every token in ``buf``; ``char_bytes`` marks the
     bytes of spaceless texts, where every character is a token."""
-    in_token = (buf != _SPACE) & (buf != _NEWLINE)
+    in_token = buf > _SPACE  # cleaned texts have no other bytes below 0x21 than space and \n
     starts_mask = in_token.copy()
     starts_mask[1:] &= ~in_token[:-1]
     if char_bytes is not None:
         starts_mask |= char_bytes & in_token & ((buf & 0xC0) != 0x80)  # UTF-8 lead bytes
-    byte_idx = np.flatnonzero(in_token)
-    first = starts_mask[byte_idx]
-    token_pos = np.flatnonzero(first)  # each token's first byte, as an index into byte_idx
-    if len(token_pos) == 0:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    # Tokens are contiguous runs of byte_idx: hash = sum of byte * P^(offset in token).
-    offset = np.arange(len(byte_idx)) - token_pos[np.cumsum(first) - 1]
-    lengths = np.diff(np.append(token_pos, len(byte_idx))).astype(np.uint64)
-    weights = buf[byte_idx].astype(np.uint64) * _powers(_BYTE_MULT, int(offset.max()) + 1)[offset]
-    return fmix64(np.add.reduceat(weights, token_pos) + lengths * _LEN_SALT), byte_idx[token_pos]
+    starts = np.flatnonzero(starts_mask)
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.uint64), starts
+    last = in_token.copy()  # each token's last byte (the buffer ends in \n)
+    last[:-1] &= ~in_token[1:] | starts_mask[1:]
+    lengths = np.flatnonzero(last) - starts + 1
+    # Hash = sum of byte * P^(offset in token) = P^-start * sum of byte * P^(offset in buf),
+    # summed over each token and the blanks after it, which weigh 0.
+    values = np.frombuffer(buf.tobytes().translate(_BLANK_ZERO), dtype=np.uint8)
+    up, down = _powers(len(buf))
+    summed = np.add.reduceat(values.astype(np.uint64) * up, starts) * down[starts]
+    salted = summed + lengths.astype(np.uint64) * _LEN_SALT
+    return fmix64(salted), starts
 
 
 def _ngram_keys(tokens: np.ndarray, line: np.ndarray, doc: np.ndarray, n: int) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,9 +25,10 @@ from newswash.dedup import (
     normalize,
     verify_pairs,
 )
-from newswash.dedup.normalize import clean, is_spaceless, prepare
+from newswash.dedup.hashing import fmix64
+from newswash.dedup.normalize import clean, is_spaceless, prepare, token_texts
 from newswash.dedup.settings import lsh_params
-from newswash.dedup.shingles import shingle_hashes
+from newswash.dedup.shingles import _token_hashes, shingle_hashes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dedup" / "records.jsonl"
 SETTINGS = DedupSettings.from_toml()
@@ -123,6 +125,54 @@ def test_cjk_text_is_shingled_by_characters(records: list[dict]) -> None:
     for copy in japanese:
         if not copy["original"]:
             assert pair_kind(original["text"], copy["text"])[0] is not None
+
+
+MIXED_TEXTS = [
+    "Ｆｕｌｌ　ＷＩＤＴＨ — “Quotes” Straße ǅ İstanbul ﬁne\u2028next\x85line\r\nend",
+    "soft\u00adhy\u200bphen va\ufe0friation \U000e0041tag ¡¿ «» …",
+    "東京都で新しい駅。ภาษาไทย\n한국어 텍스트",
+    "",
+    "  \n\n ",
+    "plain ascii, words! and\tTABS\x00nul",
+]
+
+
+def reference_clean(text: str) -> bytes:
+    """Character-by-character spelling of ``clean``'s rules."""
+    out = []
+    for char in unicodedata.normalize("NFKC", text).casefold():
+        category = unicodedata.category(char)
+        if category == "Cf" or "\ufe00" <= char <= "\ufe0f" or "\U000e0000" <= char <= "\U000e0fff":
+            continue
+        width = len(char.encode())
+        if char in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029":
+            out.append(b"\n" * width)
+        elif category[0] in "PSZ" or category == "Cc":
+            out.append(b" " * width)
+        else:
+            out.append(char.encode())
+    return b"".join(out)
+
+
+def test_clean_and_token_hashes_match_per_character_reference() -> None:
+    batch = clean([prepare(t) for t in MIXED_TEXTS])
+    cleaned = [batch.text(i) for i in range(len(MIXED_TEXTS))]
+    assert cleaned == [reference_clean(t) for t in MIXED_TEXTS]
+    assert [bytes(t) for t in token_texts(batch)] == [
+        b" ".join(reference_clean(t).split()) for t in MIXED_TEXTS
+    ]
+    assert batch.spaceless.tolist() == [False, False, True, False, False, False]
+    char_bytes = np.repeat(batch.spaceless, np.diff(np.append(-1, batch.ends)))
+    hashes, starts = _token_hashes(batch.buf, char_bytes)
+    expected = []
+    for i, text in enumerate(MIXED_TEXTS):
+        cleaned = reference_clean(text).decode()
+        words = cleaned.split() if not batch.spaceless[i] else [c for c in cleaned if not c.isspace()]
+        for word in words:
+            total = sum(b * 0x100000001B3**k for k, b in enumerate(word.encode()))
+            expected.append((total + len(word.encode()) * 0x2545F4914F6CDD1D) % 2**64)
+    assert hashes.tolist() == fmix64(np.array(expected, dtype=np.uint64)).tolist()
+    assert len(starts) == len(expected)
 
 
 def test_short_lines_are_single_shingles() -> None:
