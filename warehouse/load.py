@@ -165,6 +165,20 @@ class _Sketches:
             np.zeros(0, dtype=np.uint8)
         self.signatures = data.view(SIGNATURE_DTYPE).reshape(len(self.ids), -1)
 
+    def with_ids(self, con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> _Sketches:
+        """These sketches plus those of `ids` not among them (fetched; rows kept in id order)."""
+        missing = np.setdiff1d(np.asarray(ids, dtype=np.int64), self.ids)
+        if not len(missing):
+            return self
+        other = _Sketches(con, missing)
+        order = np.argsort(np.concatenate([self.ids, other.ids]), kind="stable")
+        merged = object.__new__(_Sketches)
+        merged.ids = np.concatenate([self.ids, other.ids])[order]
+        merged.exact = pa.concat_arrays([self.exact, other.exact]).take(pa.array(order))
+        merged.sizes = np.concatenate([self.sizes, other.sizes])[order]
+        merged.signatures = np.concatenate([self.signatures, other.signatures])[order]
+        return merged
+
     def rows(self, ids: np.ndarray) -> np.ndarray:
         """Row of each id (every id must be present)."""
         rows = np.searchsorted(self.ids, ids)
@@ -210,7 +224,8 @@ def _cluster(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settin
     a, b = _candidate_pairs(con, ids[0])
     if len(a) == 0:
         return counts
-    kinds, _ = _Sketches(con, np.concatenate([a, b])).compare(a, b, settings)
+    sketches = _Sketches(con, np.concatenate([a, b]))
+    kinds, _ = sketches.compare(a, b, settings)
     matched = kinds != None  # noqa: E711 (element-wise)
     if not matched.any():
         return counts
@@ -249,7 +264,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settin
 
     copies = member_ids != canonical_ids
     dup, canon = member_ids[copies], canonical_ids[copies]
-    kinds, sims = _Sketches(con, nodes).compare(dup, canon, settings)
+    kinds, sims = sketches.with_ids(con, nodes).compare(dup, canon, settings)
     kinds[kinds == None] = "near"  # noqa: E711 joined through other members, not directly similar
     with registered(
         con, "provenance", article_id=dup, canonical_id=canon, kind=kinds.astype(str), similarity=sims,
