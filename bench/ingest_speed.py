@@ -12,6 +12,9 @@ against labels.json; what the second run fetched and added; the most requests on
 ``--mirrors K`` also crawls K-1 copies of the site served under /mirror-N/ (the same pages
 under other URLs: exact duplicates of the first copy), so that the run is long enough for
 start-up costs (Prefect task runs, worker processes) to stop dominating the figure.
+
+Measured (2-vCPU dev VM, default config): 672 pages in 5.5 s, 122 pages/s; with --mirrors 10,
+6,720 pages in 23.7 s, 284 pages/s; plain trafilatura.extract ~475 pages/s on one core.
 """
 
 from __future__ import annotations
