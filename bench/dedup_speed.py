@@ -40,20 +40,19 @@ Measured (2-vCPU dev VM shared with other jobs, batches of 50,000; "cluster" inc
     before (1 worker, line counts and an indexed upsert in the loader, checkpoint after each batch):
     1,000,000 stored 755 s   peak RSS 10.5 GiB  (signatures 252 s, add_line_counts 230 s, insert 21 s,
                      candidates 76 s, cluster 174 s); 10,000 new against them 15.6 s
-    now (2 workers):
-    1,000,000 stored 225 s   peak RSS 2.56 GiB (main process), PSS of it and its workers +2.52 GiB over
-                     the start (loader waiting for prepared batches 92 s, insert 26 s, add_line_counts 9 s,
-                     candidates 29 s, cluster 65 s; load average 2-2.5 from other jobs);
-                     10,000 new against them 3.7 s (candidates 0.7 s, cluster 1.2 s)
+    now (2 workers, fingerprinting 2.2x faster, one signature lookup per batch; machine quiet):
+    1,000,000 stored 183 s   peak RSS 2.67 GiB (main process), PSS of it and its workers +2.76 GiB over
+                     the start (loader waiting for prepared batches 46 s, insert 28 s, add_line_counts 9 s,
+                     candidates 29 s, cluster 72 s); batches of 80,000: 190 s, 3.2 GiB;
+                     10,000 new against them 3.2 s (candidates 0.7 s, cluster 1.3 s)
     50,000 stored with --check: same partition as in-memory ``cluster`` (unbounded bucket window),
                      stored and stored + 10,000 new
 
-Measured on the 2-vCPU dev VM, 128 perms, 35 bands x 2 rows, 1 worker, while other
-jobs ran (load 1.5-3.5; two worker processes gave no speed-up on this VM, even idle):
+Measured on the 2-vCPU dev VM, 128 perms, 35 bands x 2 rows, 1 worker:
     n          newswash                        datasketch                       speed-up
-    20,000     6,346 docs/s  3.2 s  +110 MiB   1,699 docs/s  11.8 s  +701 MiB   3.7x
-    100,000    8,356 docs/s 12.0 s  +237 MiB   1,733 docs/s  57.7 s  +3,675 MiB 4.8x
-    1,000,000  5,976 docs/s 167 s  +1,435 MiB  (not run: --no-datasketch)
+    100,000    17,124 docs/s  5.8 s  +158 MiB  1,591 docs/s  62.9 s  +3,682 MiB 10.8x
+    (earlier, before the faster fingerprinting and with other jobs running: 20,000 3.7x,
+    100,000 4.8x, 1,000,000 5,976 docs/s in 167 s, +1,435 MiB)
 """
 
 from __future__ import annotations
