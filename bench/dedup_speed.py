@@ -144,6 +144,11 @@ class Corpus:
         return text.split("\x00")[:-1]
 
 
+def eval_texts(folder: Path) -> list[str]:
+    """The texts of the newsweb-dev records (``records.jsonl`` in ``folder``)."""
+    return [json.loads(line)["text"] for line in (folder / "records.jsonl").read_text("utf-8").splitlines()]
+
+
 def generate_corpus(texts: Sequence[str], n: int, seed: int = 0) -> tuple[Corpus, list[int]]:
     """``n`` documents and, for each, the index of the document it copies (itself if new)."""
     rng = random.Random(seed)
@@ -392,14 +397,7 @@ def prepared_batches(
 def _merge(lo: int, parts: list[Prepared]) -> tuple[int, list[str], Fingerprints, LineCounts]:
     """One batch (starting at document lo) from its prepared slices."""
     texts, fps, counts = zip(*parts)
-    return lo, [t for part in texts for t in part], _concat(fps), sum(counts, LineCounts())
-
-
-def _concat(parts: Sequence[Fingerprints]) -> Fingerprints:
-    return Fingerprints(
-        [h for p in parts for h in p.exact],
-        *(np.concatenate([getattr(p, name) for p in parts]) for name in ("signatures", "sizes", "band_keys")),
-    )
+    return lo, [t for part in texts for t in part], Fingerprints.concat(fps), sum(counts, LineCounts())
 
 
 def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSettings) -> int:
@@ -528,8 +526,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: no newsweb-dev set at {args.eval}")
         return 0
     settings = DedupSettings.from_toml(args.config)
-    lines = (args.eval / "records.jsonl").read_text("utf-8").splitlines()
-    texts = [json.loads(line)["text"] for line in lines]
+    texts = eval_texts(args.eval)
     if args.stored:
         return stored_path(args, texts, settings)
     t = time.perf_counter()

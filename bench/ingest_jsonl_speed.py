@@ -23,21 +23,19 @@ Measured (2-vCPU dev VM, default config: processes executor, batches of 2,000), 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import resource
 import sys
 import tempfile
 import time
-from contextlib import redirect_stdout
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dedup_speed import DEFAULT_EVAL, _OUTLETS, copies_found, datasketch_path, generate  # noqa: E402
+from dedup_speed import DEFAULT_EVAL, _OUTLETS, copies_found, datasketch_path, eval_texts, generate  # noqa: E402
+from ingest_speed import cli  # noqa: E402
 
-from newswash.cli import main as cli_main  # noqa: E402
 from newswash.dedup import DedupSettings  # noqa: E402
 from newswash.warehouse.store import open_warehouse  # noqa: E402
 
@@ -52,15 +50,6 @@ def write_records(path: Path, docs: list[str]) -> None:
             out.write(json.dumps(record) + "\n")
 
 
-def cli(*args: str) -> str:
-    out = io.StringIO()
-    with redirect_stdout(out):
-        code = cli_main(list(args))
-    if code != 0:
-        raise SystemExit(f"newswash {' '.join(args)} failed:\n{out.getvalue()}")
-    return out.getvalue()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="records to generate")
@@ -71,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.eval / "records.jsonl").exists():
         print(f"skipped: no newsweb-dev set at {args.eval}")
         return 0
-    texts = [json.loads(line)["text"] for line in (args.eval / "records.jsonl").read_text("utf-8").splitlines()]
+    texts = eval_texts(args.eval)
     docs, source = generate(texts, args.n)
     settings = DedupSettings.from_toml(None)
     with tempfile.TemporaryDirectory(prefix="newswash-bench-") as tmp:
@@ -81,11 +70,13 @@ def main(argv: list[str] | None = None) -> int:
         executor = ["--executor", args.executor] if args.executor else []
         executor += ["--config", str(args.config)] if args.config else []
         (Path(tmp) / "empty").mkdir()
-        cli("ingest", str(Path(tmp) / "empty"), "--db", str(Path(tmp) / "warm.duckdb"), *executor)
+        code, out = cli("ingest", str(Path(tmp) / "empty"), "--db", str(Path(tmp) / "warm.duckdb"), *executor)
+        assert code == 0, out
         db = Path(tmp) / "bench.duckdb"
         started = time.perf_counter()
-        out = cli("ingest", str(records), "--db", str(db), *executor)
+        code, out = cli("ingest", str(records), "--db", str(db), *executor)
         ours = time.perf_counter() - started
+        assert code == 0, out
         with open_warehouse(db, read_only=True) as con:
             rows = con.execute("SELECT url, cluster_id FROM articles").fetchall()
         cluster = {int(url.rsplit("/", 1)[1]): c for url, c in rows}

@@ -3,7 +3,8 @@ one source is that site's furniture (company boilerplate, newsletter boxes, foot
 
 Each line is normalized (case folded, accents and punctuation dropped) and hashed; digits
 are kept, unlike CCNet: templated wire briefs ("Shr 10 cts vs 12 cts") differ only in their
-numbers and are content, while dated furniture ("Copyright 2019") has rules of its own; counts are per source and per *distinct* article. The decision for a batch uses
+numbers and are content, while dated furniture ("Copyright 2019") has rules of its own; counts are per source and per *distinct* article (copies of one story in a batch, same lines
+under several URLs, count once). The decision for a batch uses
 the stored counts plus the whole batch's counts, taken together before any line is
 removed, so the result does not depend on the order of articles within the batch.
 

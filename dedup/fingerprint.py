@@ -33,6 +33,12 @@ class Fingerprints:
     sizes: np.ndarray
     band_keys: np.ndarray
 
+    @classmethod
+    def concat(cls, parts: Sequence[Fingerprints]) -> Fingerprints:
+        """The rows of ``parts`` one after the other (at least one part)."""
+        return cls([e for p in parts for e in p.exact],
+                   *(np.concatenate([getattr(p, name) for p in parts]) for name in ("signatures", "sizes", "band_keys")))
+
     def take(self, rows: np.ndarray) -> Fingerprints:
         """The given rows, in that order."""
         return Fingerprints([self.exact[i] for i in rows], self.signatures[rows], self.sizes[rows],

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from typing import Generic, TypeVar
 from itertools import islice
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import duckdb
 from prefect import Flow, flow, get_run_logger, task
@@ -171,7 +171,7 @@ def task_runner(executor: ExecutorSettings) -> TaskRunner:
             "n_workers": executor.workers or None, "threads_per_worker": 1, "processes": True,
             "dashboard_address": ":0",
         })
-    raise NewswashError(f"unknown executor {executor.kind!r} (local or dask)")
+    raise NewswashError(f"unknown executor {executor.kind!r} (local, processes or dask)")
 
 
 @flow(name="ingest", log_prints=True)

@@ -32,11 +32,9 @@ class Processed:
     @classmethod
     def merge(cls, parts: list[Processed]) -> Processed:
         """One batch from parts processed apart, in order."""
-        fps = [p.fingerprints for p in parts]
         return cls(
             [a for p in parts for a in p.articles],
-            Fingerprints([e for f in fps for e in f.exact], np.concatenate([f.signatures for f in fps]),
-                         np.concatenate([f.sizes for f in fps]), np.concatenate([f.band_keys for f in fps])),
+            Fingerprints.concat([p.fingerprints for p in parts]),
             [f for p in parts for f in p.failures],
             [h for p in parts for h in p.line_hashes],
         )

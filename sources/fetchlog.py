@@ -60,13 +60,14 @@ def record(con: duckdb.DuckDBPyConnection, run_id: int, rows: list[tuple[Respons
     if not rows:
         return
     now = datetime.utcnow()
-    values = [
-        (run_id, r.url, r.final_url or r.url, kind, source, r.status, r.wire_bytes, round(r.elapsed, 4),
-         r.attempts, r.outcome, r.reason or None, r.media_type or None, r.header("etag"),
-         r.header("last-modified"), extra.get("canonical_url"), extra.get("warc_path"),
-         extra.get("warc_offset"), now)
+    table = pa.Table.from_pylist([
+        dict(zip(_COLUMNS.names, (
+            run_id, r.url, r.final_url or r.url, kind, source, r.status, r.wire_bytes, round(r.elapsed, 4),
+            r.attempts, r.outcome, r.reason or None, r.media_type or None, r.header("etag"),
+            r.header("last-modified"), extra.get("canonical_url"), extra.get("warc_path"),
+            extra.get("warc_offset"), now,
+        )))
         for r, kind, source, extra in rows
-    ]
-    table = pa.Table.from_pylist([dict(zip(_COLUMNS.names, row)) for row in values], schema=_COLUMNS)
+    ], schema=_COLUMNS)
     with registered(con, "fetch_rows", table):
         con.execute("INSERT INTO fetch_log BY NAME SELECT * FROM fetch_rows")
