@@ -28,9 +28,9 @@ signatures, band keys, candidate join, verification, clusters, canonicals,
 ``duplicates``); then one incremental batch of ``--new`` more generated documents (about
 30% copies, most of them of stored ones) is fingerprinted and loaded, line counts
 included, against the stored ``--n``. Reports the seconds the loader waited for prepared
-batches, the time of each load step, the peak RSS of the main process (``ru_maxrss``;
-the workers hold the corpus) and the peak sampled PSS of it and its workers above the
-level before loading. With ``--check`` (for a smaller ``--n``) the stored clusters are
+batches, the time of each load step, the peak RSS of the main process while loading
+(``VmHWM``, reset before) and the peak sampled RSS of it and its spawned workers, above
+the level before loading and in all. With ``--check`` (for a smaller ``--n``) the stored clusters are
 compared with the in-memory ``cluster`` partition of the same documents.
 
 Usage: ``.venv/bin/python bench/dedup_speed.py --stored [--n 100000] [--workers 2] [--batch-size 50000]
@@ -65,7 +65,6 @@ import multiprocessing.pool
 import os
 import random
 import re
-import resource
 import sys
 import tempfile
 import threading
@@ -144,6 +143,27 @@ class Corpus:
         return text.split("\x00")[:-1]
 
 
+class TextFile:
+    """Documents spelled out once into a file (UTF-8, each ended by NUL) and read back by
+    range, as a reader would read its input: workers pay for reading, not for spelling
+    the generated corpus out again, and nothing of it stays in memory."""
+
+    def __init__(self, path: Path, corpus: Corpus, step: int = Corpus.CHUNK) -> None:
+        self.path = path
+        offsets = [0]
+        with open(path, "wb") as fh:
+            for lo in range(0, len(corpus), step):
+                for text in corpus.texts(lo, min(lo + step, len(corpus))):
+                    offsets.append(offsets[-1] + fh.write(text.encode() + b"\x00"))
+        self.offsets = np.array(offsets, dtype=np.int64)
+
+    def texts(self, lo: int, hi: int) -> list[str]:
+        """Documents lo..hi-1."""
+        start, end = int(self.offsets[lo]), int(self.offsets[hi])
+        with open(self.path, "rb") as fh:
+            return os.pread(fh.fileno(), end - start, start).decode().split("\x00")[:-1]
+
+
 def eval_texts(folder: Path) -> list[str]:
     """The texts of the newsweb-dev records (``records.jsonl`` in ``folder``)."""
     return [json.loads(line)["text"] for line in (folder / "records.jsonl").read_text("utf-8").splitlines()]
@@ -191,30 +211,37 @@ def generate(texts: Sequence[str], n: int, seed: int = 0) -> tuple[list[str], li
 
 
 class PeakMemory:
-    """High-water mark of this process's and its workers' memory (PSS) while active,
-    minus the level at the start."""
+    """High-water mark of the resident memory of this process and its workers while
+    active, minus the level at the start, sampled every 100 ms. Workers are spawned
+    (``worker_pool``), so no page is shared between processes and the sum counts each
+    once (shared libraries aside: counted once per process, which errs high). RSS is
+    read from ``/proc/<pid>/statm`` (a counter), not ``smaps_rollup`` (a page-table
+    walk that cost the run a sizeable share of a core)."""
+
+    _PAGE = os.sysconf("SC_PAGE_SIZE")
 
     def __init__(self) -> None:
         self.peak = 0
         self._stop = threading.Event()
 
-    @staticmethod
-    def _pss(pid: int) -> int:
-        """Proportional set size: pages shared with forked workers are counted once."""
+    @classmethod
+    def _rss(cls, pid: int) -> int:
         try:
-            with open(f"/proc/{pid}/smaps_rollup") as fh:
-                return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:"))
-        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            with open(f"/proc/{pid}/statm") as fh:
+                return int(fh.read().split()[1]) * cls._PAGE
+        except (FileNotFoundError, ProcessLookupError):
             return 0
 
     def _total(self) -> int:
-        return self._pss(os.getpid()) + sum(self._pss(c.pid) for c in mp.active_children())
+        return self._rss(os.getpid()) + sum(self._rss(c.pid) for c in mp.active_children())
 
     def _watch(self) -> None:
         while not self._stop.wait(0.1):
             self.peak = max(self.peak, self._total() - self.start)
 
     def __enter__(self) -> PeakMemory:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")  # resets this process's VmHWM (peak RSS)
         self.start = self._total()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
@@ -224,8 +251,29 @@ class PeakMemory:
         self._stop.set()
         self._thread.join()
 
+    @staticmethod
+    def own_peak() -> int:
+        """Peak RSS of this process since the last ``__enter__`` (VmHWM)."""
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM:"))
 
-_SETTINGS: DedupSettings | None = None  # set before the pool forks
+    def describe(self) -> str:
+        return (f"peak RSS {self.own_peak() / 2**30:,.2f} GiB (main process), peak +{self.peak / 2**20:,.0f} MiB"
+                f" over start, {(self.start + self.peak) / 2**30:,.2f} GiB in all (workers included)")
+
+
+_SETTINGS: DedupSettings | None = None  # a worker's, set by _init_worker
+_TEXTS: TextFile | None = None
+
+
+def _init_worker(settings: DedupSettings, texts: TextFile | None) -> None:
+    global _SETTINGS, _TEXTS
+    _SETTINGS, _TEXTS = settings, texts
+
+
+def worker_pool(workers: int, settings: DedupSettings, texts: TextFile | None = None) -> mp.pool.Pool:
+    """``workers`` spawned processes with the settings (and text file) their tasks use."""
+    return mp.get_context("spawn").Pool(workers, _init_worker, (settings, texts))
 
 
 def _fingerprint_slice(docs: list[str]) -> Fingerprints:
@@ -233,20 +281,16 @@ def _fingerprint_slice(docs: list[str]) -> Fingerprints:
 
 
 def fingerprint_parallel(docs: list[str], settings: DedupSettings, workers: int) -> Fingerprints:
-    """``fingerprint`` over slices in ``workers`` processes (rows are independent).
-    Slices travel pickled: forked workers reading the parent's list would copy its
-    pages on write (reference counts) and double the texts' memory."""
-    global _SETTINGS
+    """``fingerprint`` over slices in ``workers`` processes (rows are independent)."""
     if workers <= 1:
         return fingerprint(docs, settings)
-    _SETTINGS = settings
     n, step = len(docs), max(1000, min(20000, -(-len(docs) // (4 * workers))))
     exact: list[str] = []
     sigs = np.empty((n, settings.num_perm), dtype=np.uint32)
     sizes = np.empty(n, dtype=np.int64)
     keys = np.empty((n, settings.bands), dtype=np.int64)
     bounds = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
-    with mp.get_context("fork").Pool(workers) as pool:
+    with worker_pool(workers, settings) as pool:
         parts = pool.imap(_fingerprint_slice, (docs[lo:hi] for lo, hi in bounds))
         for (lo, hi), part in zip(bounds, parts):
             exact.extend(part.exact)
@@ -361,8 +405,6 @@ def bench_articles(lo: int, texts: list[str], published: Sequence[datetime | Non
     ]
 
 
-_CORPUS: Corpus | None = None  # set before the pool forks
-
 
 Prepared = tuple[list[str], Fingerprints, LineCounts]  # texts, fingerprints, line counts of a slice
 
@@ -370,7 +412,7 @@ Prepared = tuple[list[str], Fingerprints, LineCounts]  # texts, fingerprints, li
 def _prepare(bounds: tuple[int, int]) -> Prepared:
     """Texts, fingerprints and boilerplate line counts of generated documents lo..hi-1."""
     lo, hi = bounds
-    texts = _CORPUS.texts(lo, hi)
+    texts = _TEXTS.texts(lo, hi)
     return texts, fingerprint(texts, _SETTINGS), count_lines(bench_articles(lo, texts))
 
 
@@ -378,7 +420,7 @@ def prepared_batches(
     pool: mp.pool.Pool | None, n: int, batch: int, step: int = 10_000
 ) -> Iterator[tuple[int, list[str], Fingerprints, LineCounts]]:
     """(lo, texts, fingerprints, line counts) of each batch of generated documents 0..n-1,
-    prepared in ``pool`` (forked after ``_CORPUS`` and ``_SETTINGS`` were set) in slices
+    prepared in ``pool`` (a ``worker_pool`` with the text file) in slices
     of ``step``: the next batch is being prepared while the caller loads this one (one
     batch ahead only, so that memory stays bounded)."""
     slices = [[(a, min(a + step, lo + batch, n)) for a in range(lo, min(lo + batch, n), step)]
@@ -402,10 +444,6 @@ def _merge(lo: int, parts: list[Prepared]) -> tuple[int, list[str], Fingerprints
 
 def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSettings) -> int:
     """Load ``--n`` generated documents through the warehouse, then ``--new`` more against them."""
-    global _CORPUS, _SETTINGS
-    from newswash.dedup import cluster
-    from newswash.warehouse import load
-    from newswash.warehouse.store import open_warehouse, start_run
 
     n, extra = args.n, args.new
     t = time.perf_counter()
@@ -416,22 +454,31 @@ def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSetti
     # ingested); one in ten unknown.
     minutes = rng.sample(range(10 * (n + extra)), n + extra)
     published = [None if rng.random() < 0.1 else base + timedelta(minutes=m) for m in minutes]
-    print(
-        f"{n:,} + {extra:,} docs generated in {time.perf_counter() - t:.0f} s; {settings.num_perm} perms,"
-        f" {settings.bands} bands x {settings.rows} rows, {args.workers} workers, batches of {args.batch_size:,}"
-    )
-    _CORPUS, _SETTINGS = corpus, settings
-    new_docs = corpus.texts(n, n + extra)
-    check_docs = corpus.texts(0, n + extra) if args.check else []
-    del corpus
+    with tempfile.TemporaryDirectory(prefix="newswash-bench-") as tmp:
+        text_file = TextFile(Path(tmp) / "texts", corpus)
+        del corpus
+        print(
+            f"{n:,} + {extra:,} docs generated and written in {time.perf_counter() - t:.0f} s; {settings.num_perm}"
+            f" perms, {settings.bands} bands x {settings.rows} rows, {args.workers} workers,"
+            f" batches of {args.batch_size:,}"
+        )
+        return _load_stored(args, settings, text_file, source, published)
 
+
+def _load_stored(args: argparse.Namespace, settings: DedupSettings, text_file: TextFile, source: list[int],
+                 published: list[datetime | None]) -> int:
+    from newswash.dedup import cluster
+    from newswash.warehouse import load
+    from newswash.warehouse.store import open_warehouse, start_run
+
+    n, extra = args.n, args.new
+    new_docs = text_file.texts(n, n + extra)
+    check_docs = text_file.texts(0, n + extra) if args.check else []
     # (_cluster includes _candidate_pairs)
     steps = ["_insert_articles", "add_line_counts", "_candidate_pairs", "_cluster"]
-    with tempfile.TemporaryDirectory(prefix="newswash-bench-") as tmp, \
-            mp.get_context("fork").Pool(args.workers) if args.workers > 1 else nullcontext() as pool:
-        if pool is not None:
-            _CORPUS = None  # the workers have it; the loader itself needs none of it
-        db = Path(tmp) / "bench.duckdb"
+    _init_worker(settings, text_file)  # without workers, batches are prepared here
+    with worker_pool(args.workers, settings, text_file) if args.workers > 1 else nullcontext() as pool:
+        db = text_file.path.with_name("bench.duckdb")
         with open_warehouse(db) as con, _StepTimer(load, steps) as timer, PeakMemory() as memory:
             run_id = start_run(con, ["bench"])
             start = time.perf_counter()
@@ -449,8 +496,7 @@ def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSetti
             seconds = time.perf_counter() - start
             print(
                 f"stored     {n:,} docs in {seconds:.1f} s ({n / seconds:,.0f} docs/s)"
-                f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:,.2f} GiB"
-                f"  peak +{memory.peak / 2**20:,.0f} MiB over start (workers included)"
+                f"  {memory.describe()}"
                 f"  new {counts[0]:,} exact {counts[1]:,} near {counts[2]:,}"
                 f"  (waiting for texts, signatures and line counts {waited:.1f}s, {timer.take()})"
             )
@@ -464,7 +510,7 @@ def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSetti
             copies_of_stored = sum(1 for i in range(n, n + extra) if source[i] < n)
             print(
                 f"increment  {extra:,} new against {n:,} stored in {seconds:.1f} s"
-                f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:,.2f} GiB"
+                f"  {memory.describe()}"
                 f"  exact {c.exact_duplicates:,} near {c.near_duplicates:,}"
                 f" ({copies_of_stored:,} generated as copies of stored stories)"
                 f"  (signatures {fingerprinting:.1f}s, {timer.take()})"
