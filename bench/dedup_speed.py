@@ -431,15 +431,26 @@ def prepared_batches(
         return
     pending = [pool.apply_async(_prepare, (b,)) for b in slices[0]]
     for k, part in enumerate(slices):
-        done = [result.get() for result in pending]
+        merged = _merge(part[0][0], [result.get() for result in pending])
         pending = [pool.apply_async(_prepare, (b,)) for b in slices[k + 1]] if k + 1 < len(slices) else []
-        yield _merge(part[0][0], done)
+        yield merged
+        del merged  # the caller holds the batch it loads; the slices are gone
 
 
 def _merge(lo: int, parts: list[Prepared]) -> tuple[int, list[str], Fingerprints, LineCounts]:
     """One batch (starting at document lo) from its prepared slices."""
     texts, fps, counts = zip(*parts)
-    return lo, [t for part in texts for t in part], Fingerprints.concat(fps), sum(counts, LineCounts())
+    total = LineCounts()
+    for part in counts:  # in place: no intermediate copy of the growing counters
+        total.articles.update(part.articles)
+        total.lines.update(part.lines)
+    return lo, [t for part in texts for t in part], Fingerprints.concat(fps), total
+
+
+def _write_corpus(texts: list[str], n: int, path: Path) -> tuple[TextFile, list[int]]:
+    """``generate_corpus`` written to ``path``; and the source of each document."""
+    corpus, source = generate_corpus(texts, n)
+    return TextFile(path, corpus), source
 
 
 def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSettings) -> int:
@@ -447,7 +458,6 @@ def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSetti
 
     n, extra = args.n, args.new
     t = time.perf_counter()
-    corpus, source = generate_corpus(texts, n + extra)
     rng = random.Random(1)
     base = datetime(2024, 1, 1)
     # Distinct times, not in generation order (so canonicals are not simply the first
@@ -455,8 +465,9 @@ def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSetti
     minutes = rng.sample(range(10 * (n + extra)), n + extra)
     published = [None if rng.random() < 0.1 else base + timedelta(minutes=m) for m in minutes]
     with tempfile.TemporaryDirectory(prefix="newswash-bench-") as tmp:
-        text_file = TextFile(Path(tmp) / "texts", corpus)
-        del corpus
+        # Generated in a process of its own: the generator's leftovers do not count as the loader's memory.
+        with mp.get_context("spawn").Pool(1) as generator:
+            text_file, source = generator.apply(_write_corpus, (texts, n + extra, Path(tmp) / "texts"))
         print(
             f"{n:,} + {extra:,} docs generated and written in {time.perf_counter() - t:.0f} s; {settings.num_perm}"
             f" perms, {settings.bands} bands x {settings.rows} rows, {args.workers} workers,"
@@ -492,6 +503,7 @@ def _load_stored(args: argparse.Namespace, settings: DedupSettings, text_file: T
                     break
                 lo, docs, fp, line_counts = batch
                 c = load.load_batch(con, run_id, bench_articles(lo, docs, published), fp, settings, line_counts)
+                del batch, docs, fp, line_counts  # not held while the next batch arrives
                 counts = [counts[0] + c.new, counts[1] + c.exact_duplicates, counts[2] + c.near_duplicates]
             seconds = time.perf_counter() - start
             print(

@@ -33,7 +33,7 @@ def views_sql() -> str:
 # cache grow to many GB during a big load; past the limit it evicts and spills to disk.
 # checkpoint_threshold: the default (16 MB of WAL) checkpoints after every batch, and each
 # checkpoint rewrites every index; now the WAL gathers a few batches first.
-DUCKDB_SETTINGS: dict[str, str] = {"memory_limit": "1GB", "checkpoint_threshold": "1GB"}
+DUCKDB_SETTINGS: dict[str, str] = {"memory_limit": "600MB", "checkpoint_threshold": "1GB"}
 
 
 @contextmanager
