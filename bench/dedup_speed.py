@@ -40,11 +40,17 @@ Measured (2-vCPU dev VM shared with other jobs, batches of 50,000; "cluster" inc
     before (1 worker, line counts and an indexed upsert in the loader, checkpoint after each batch):
     1,000,000 stored 755 s   peak RSS 10.5 GiB  (signatures 252 s, add_line_counts 230 s, insert 21 s,
                      candidates 76 s, cluster 174 s); 10,000 new against them 15.6 s
-    now (2 workers, fingerprinting 2.2x faster, one signature lookup per batch; machine quiet):
+    then (2 workers, fingerprinting 2.2x faster, one signature lookup per batch; workers spelled the
+                     corpus out from word ids; PSS read from smaps_rollup every 100 ms):
     1,000,000 stored 183 s   peak RSS 2.67 GiB (main process), PSS of it and its workers +2.76 GiB over
-                     the start (loader waiting for prepared batches 46 s, insert 28 s, add_line_counts 9 s,
-                     candidates 29 s, cluster 72 s); batches of 80,000: 190 s, 3.2 GiB;
-                     10,000 new against them 3.2 s (candidates 0.7 s, cluster 1.3 s)
+                     the start; batches of 80,000: 190 s, 3.2 GiB; 10,000 new against them 3.2 s
+    now (workers read the texts from a file; RSS sampled from statm; boilerplate line keys 12%
+    faster; DuckDB memory_limit 600MB; the bench holds one batch at a time; machine quiet):
+    1,000,000 stored 142.5 s peak RSS 2.23 GiB (main process), +2.12 GiB over the start, 2.74 GiB in
+                     all, workers included (loader waiting for prepared batches 17 s, insert 27 s,
+                     add_line_counts 8 s, candidates 26 s, cluster 58 s incl. candidates);
+                     with memory_limit 1GB: 149 s, 3.15 GiB in all;
+                     10,000 new against them 2.8 s (candidates 0.5 s, cluster 1.1 s)
     50,000 stored with --check: same partition as in-memory ``cluster`` (unbounded bucket window),
                      stored and stored + 10,000 new
 
