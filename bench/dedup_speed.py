@@ -57,6 +57,7 @@ Measured (2-vCPU dev VM shared with other jobs, batches of 50,000; "cluster" inc
 Measured on the 2-vCPU dev VM, 128 perms, 35 bands x 2 rows, 1 worker:
     n          newswash                        datasketch                       speed-up
     100,000    17,124 docs/s  5.8 s  +158 MiB  1,591 docs/s  62.9 s  +3,682 MiB 10.8x
+    100,000    16,945 docs/s  5.9 s  +110 MiB  1,696 docs/s  59.0 s  +3,680 MiB 10.0x  (RSS, spawned workers)
     (earlier, before the faster fingerprinting and with other jobs running: 20,000 3.7x,
     100,000 4.8x, 1,000,000 5,976 docs/s in 167 s, +1,435 MiB)
 """
