@@ -45,12 +45,14 @@ Measured (2-vCPU dev VM shared with other jobs, batches of 50,000; "cluster" inc
     1,000,000 stored 183 s   peak RSS 2.67 GiB (main process), PSS of it and its workers +2.76 GiB over
                      the start; batches of 80,000: 190 s, 3.2 GiB; 10,000 new against them 3.2 s
     now (workers read the texts from a file; RSS sampled from statm; boilerplate line keys 12%
-    faster; DuckDB memory_limit 600MB; the bench holds one batch at a time; machine quiet):
-    1,000,000 stored 142.5 s peak RSS 2.23 GiB (main process), +2.12 GiB over the start, 2.74 GiB in
-                     all, workers included (loader waiting for prepared batches 17 s, insert 27 s,
-                     add_line_counts 8 s, candidates 26 s, cluster 58 s incl. candidates);
+    faster; DuckDB memory_limit 600MB; the bench holds one batch at a time; workers do not load
+    datasketch and scipy; machine quiet):
+    1,000,000 stored 140.0 s peak RSS 2.16 GiB (main process), +2.09 GiB over the start, 2.52 GiB in
+                     all, workers included (loader waiting for prepared batches 17 s, insert 28 s,
+                     add_line_counts 8 s, candidates 26 s, cluster 59 s incl. candidates);
+                     earlier runs 142.5 s / 2.74 GiB and 156.4 s / 2.77 GiB (workers with datasketch);
                      with memory_limit 1GB: 149 s, 3.15 GiB in all;
-                     10,000 new against them 2.8 s (candidates 0.5 s, cluster 1.1 s)
+                     10,000 new against them 2.8-3.2 s (candidates 0.6 s, cluster 1.3 s)
     50,000 stored with --check: same partition as in-memory ``cluster`` (unbounded bucket window),
                      stored and stored + 10,000 new
 
@@ -80,14 +82,16 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from newswash.cleaners.boilerplate import LineCounts, count_lines
 from newswash.dedup import DedupSettings, Fingerprints, UnionFind, duplicate_pairs, fingerprint
 from newswash.records import Article
+
+if TYPE_CHECKING:
+    import duckdb
 
 DEFAULT_EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "newsweb-dev"
 _WORD = re.compile(r"\w+")
@@ -331,6 +335,8 @@ def newswash_path(
 def datasketch_path(
     docs: list[str], settings: DedupSettings, timings: dict[str, float]
 ) -> list[int]:
+    from datasketch import MinHash, MinHashLSH  # here: the stored path and its workers never load it (nor scipy)
+
     t = time.perf_counter()
     sets = []
     for d in docs:
