@@ -164,3 +164,21 @@ def test_process_and_dask_executors_give_the_same_warehouse_as_local(
     assert len(states["local"][1]) == 405
     assert states["processes"] == states["local"]
     assert states["dask"] == states["local"]
+
+
+def test_processes_executor_without_a_configured_api_shares_one_local_server(tmp_path: Path) -> None:
+    """The CLI's default path outside the test harness: no PREFECT_API_URL, so the run
+    starts one ephemeral Prefect server and its pool workers report to it (without
+    `share_ephemeral_api` each worker would start a server of its own)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    db = tmp_path / "wh.duckdb"
+    seeds = FIXTURES / "cleaners" / "seeds"
+    result = subprocess.run(
+        [sys.executable, "-m", "newswash.cli", "ingest", str(seeds), "--db", str(db), "--executor", "processes"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout + result.stderr).count("Starting temporary server") == 1, result.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == len(list(seeds.glob("*.txt")))
