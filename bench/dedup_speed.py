@@ -457,6 +457,7 @@ def _merge(lo: int, parts: list[Prepared]) -> tuple[int, list[str], Fingerprints
     for part in counts:  # in place: no intermediate copy of the growing counters
         total.articles.update(part.articles)
         total.lines.update(part.lines)
+        total.stories |= part.stories
     return lo, [t for part in texts for t in part], Fingerprints.concat(fps), total
 
 

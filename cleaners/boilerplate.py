@@ -6,7 +6,8 @@ are kept, unlike CCNet: templated wire briefs ("Shr 10 cts vs 12 cts") differ on
 numbers and are content, while dated furniture ("Copyright 2019") has rules of its own; counts are per source and per *distinct* article (copies of one story in a batch, same lines
 under several URLs, count once). The decision for a batch uses
 the stored counts plus the whole batch's counts, taken together before any line is
-removed, so the result does not depend on the order of articles within the batch.
+removed, so the result does not depend on the order of articles within the batch. A copy of a story
+counted in an earlier batch or run (its ``story_key`` is stored) counts nothing again.
 
 Pure functions, no database: ``newswash.warehouse.boilerplate`` stores the counts.
 
@@ -25,7 +26,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -121,32 +122,51 @@ def article_hashes(article: Article) -> set[int]:
     return set(line_hashes(lines)) - {0}
 
 
+def story_key(found: Collection[int]) -> int:
+    """A signed 64-bit key of an article's distinct line hashes: copies of one story share it."""
+    return _hash(b"".join(h.to_bytes(8, "big", signed=True) for h in sorted(found)))
+
+
 @dataclass
 class LineCounts:
-    """Per source: how many articles were counted, and in how many of them each line hash occurs."""
+    """Per source: how many articles were counted, in how many of them each line hash
+    occurs, and the ``(source, story_key)`` of the stories counted."""
 
     articles: Counter[str] = field(default_factory=Counter)
     lines: Counter[tuple[str, int]] = field(default_factory=Counter)
+    stories: set[tuple[str, int]] = field(default_factory=set)
 
     def __add__(self, other: LineCounts) -> LineCounts:
-        return LineCounts(self.articles + other.articles, self.lines + other.lines)
+        return LineCounts(self.articles + other.articles, self.lines + other.lines, self.stories | other.stories)
 
 
-def count_lines(articles: Sequence[Article], hashes: Sequence[list[int]] | None = None) -> LineCounts:
+def _found(article: Article, hashes: list[int] | None) -> frozenset[int]:
+    return frozenset(hashes) - {0} if hashes is not None else frozenset(article_hashes(article))
+
+
+def story_keys(articles: Sequence[Article], hashes: Sequence[list[int]] | None = None) -> set[tuple[str, int]]:
+    """``(source, story_key)`` of each counted article (see ``count_lines``)."""
+    return {(a.source, story_key(_found(a, hashes[i] if hashes is not None else None)))
+            for i, a in enumerate(articles) if a.source and not a.error}
+
+
+def count_lines(articles: Sequence[Article], hashes: Sequence[list[int]] | None = None,
+                known: Collection[tuple[str, int]] = ()) -> LineCounts:
     """Counts of a batch: each article adds one to its source and to each distinct line.
     Copies count once: an article with the same source and the same lines as an earlier
-    one of the batch (a story listed under two URLs) adds nothing, or its lines would
-    look like the site's furniture. ``hashes[i]``, when given, is article i's
-    ``body_line_hashes`` taken before this step removed anything from it."""
+    one of the batch, or as a story in ``known`` (those counted by earlier batches and
+    runs), adds nothing, or a story listed under several URLs would look like the site's
+    furniture. ``hashes[i]``, when given, is article i's ``body_line_hashes`` taken
+    before this step removed anything from it."""
     counts = LineCounts()
-    seen: set[tuple[str, frozenset[int]]] = set()
     for i, article in enumerate(articles):
         if not article.source or article.error:
             continue
-        found = frozenset(hashes[i]) - {0} if hashes is not None else frozenset(article_hashes(article))
-        if (article.source, found) in seen:
+        found = _found(article, hashes[i] if hashes is not None else None)
+        key = (article.source, story_key(found))
+        if key in counts.stories or key in known:
             continue
-        seen.add((article.source, found))
+        counts.stories.add(key)
         counts.articles[article.source] += 1
         counts.lines.update((article.source, h) for h in found)
     return counts
@@ -200,7 +220,7 @@ def remove_site_boilerplate(
     None). Articles left with no text get ``error``. Returns the batch's own counts (what
     ``add_line_counts`` will store)."""
     hashes = [body_line_hashes(a) for a in articles] if hashes is None else hashes
-    batch = count_lines(articles, hashes)
+    batch = count_lines(articles, hashes, stored.stories if stored is not None else ())
     if not settings.enabled:
         return batch
     total = batch + stored if stored is not None else batch

@@ -18,7 +18,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 from prefect.tasks import exponential_backoff
 
 from newswash.cleaners import Cleaner, rule_hits
-from newswash.cleaners.boilerplate import LineCounts
+from newswash.cleaners.boilerplate import LineCounts, story_keys
 from newswash.dedup import DedupSettings
 from newswash.errors import NewswashError
 from newswash.flows.local_api import share_ephemeral_api
@@ -116,7 +116,8 @@ def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str]
         futures, failures = in_flight.popleft()
         processed = Processed.merge([future.result() for future in futures])
         lines = {h for hashes in processed.line_hashes for h in hashes}
-        stored = load_line_counts(con, {a.source for a in processed.articles}, lines)
+        stories = story_keys(processed.articles, processed.line_hashes)
+        stored = load_line_counts(con, {a.source for a in processed.articles}, lines, stories)
         processed, line_counts = remove_learned_boilerplate(processed, cleaner, dedup, stored)
         rule_counts.update(rule_hits(processed.articles))
         failures += processed.failures

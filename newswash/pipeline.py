@@ -76,7 +76,7 @@ def remove_learned_boilerplate(
     counts = cleaner.remove_boilerplate(batch.articles, stored, batch.line_hashes)
     emptied = [a for a in batch.articles if a.error]
     if emptied:  # the counts cover the articles that will be loaded (count_lines skips errors)
-        counts = count_lines(batch.articles, batch.line_hashes)
+        counts = count_lines(batch.articles, batch.line_hashes, stored.stories)
     keep = np.flatnonzero([not a.error for a in batch.articles])
     articles = [batch.articles[i] for i in keep]
     fingerprints = batch.fingerprints.take(keep)

@@ -16,6 +16,7 @@ from newswash.cleaners.boilerplate import (
     line_hash,
     normalize_line,
     remove_site_boilerplate,
+    story_keys,
 )
 from newswash.records import Article
 from newswash.warehouse.boilerplate import add_line_counts, load_line_counts
@@ -154,3 +155,22 @@ def test_copies_of_one_story_in_a_batch_count_once() -> None:
     counts = remove_site_boilerplate(copies + others, None, BoilerplateSettings(min_source_articles=5, min_articles=3))
     assert counts.articles["acme"] == 11
     assert all(a.body == "The mayor resigned on Monday\n\nShort line of the story" and not a.error for a in copies)
+
+
+def test_a_copy_of_a_story_counted_in_an_earlier_run_counts_nothing(tmp_path: Path) -> None:
+    """The same story listed under a new URL in each later run (a batch of its own) must not
+    pile up counts until its lines pass for furniture."""
+    body = "The mayor resigned on Monday\n\nShort line of the story"
+    settings = BoilerplateSettings(min_source_articles=1, min_articles=3)
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        add_line_counts(con, [Article(url="https://acme.example/0/story", source="acme", body=body)])
+        for i in range(1, 10):
+            batch = [Article(url=f"https://acme.example/{i}/story", source="acme", body=body)]
+            stored = load_line_counts(con, ["acme"], stories=story_keys(batch))
+            add_line_counts(con, batch, remove_site_boilerplate(batch, stored, settings))
+            assert batch[0].body == body and not batch[0].error
+        other = [Article(url="https://acme.example/other", source="acme", body="Another story entirely")]
+        add_line_counts(con, other, remove_site_boilerplate(other, load_line_counts(con, ["acme"], stories=story_keys(other)), settings))
+        stored = load_line_counts(con, ["acme"])
+    assert stored.articles["acme"] == 2  # the story once, the other story once
+    assert stored.lines[("acme", line_hash("Short line of the story"))] == 1

@@ -19,14 +19,22 @@ from newswash.warehouse.store import registered
 
 
 def load_line_counts(
-    con: duckdb.DuckDBPyConnection, sources: Iterable[str], hashes: Iterable[int] | None = None
+    con: duckdb.DuckDBPyConnection, sources: Iterable[str], hashes: Iterable[int] | None = None,
+    stories: Iterable[tuple[str, int]] = (),
 ) -> LineCounts:
     """Stored counts for ``sources``; with ``hashes``, only those lines (a batch's own
-    lines are all the decision needs: pass them, a source's table grows with its articles)."""
+    lines are all the decision needs: pass them, a source's table grows with its articles);
+    and which of ``stories`` (``story_keys`` of a batch) were counted already."""
     sources = sorted({s for s in sources if s})
     counts = LineCounts()
     if not sources:
         return counts
+    asked = list(stories)
+    if asked:
+        with registered(con, "asked_stories", source=pa.array([s for s, _ in asked], pa.string()),
+                        story=pa.array([k for _, k in asked], pa.int64())):
+            counts.stories.update(con.execute(
+                "SELECT source, story FROM source_stories JOIN asked_stories USING (source, story)").fetchall())
     with registered(con, "wanted_sources", source=pa.array(sources, pa.string())):
         for source, n in con.execute(
             "SELECT source, articles FROM source_articles WHERE source IN (SELECT source FROM wanted_sources)"
@@ -48,8 +56,8 @@ def load_line_counts(
 def add_line_counts(
     con: duckdb.DuckDBPyConnection, articles: list[Article], counts: LineCounts | None = None
 ) -> None:
-    """Add the batch's counts (each article once per source and per distinct line) to the
-    stored ones. Call once per batch, with the articles that were loaded; ``counts``, when
+    """Add the batch's counts (each article once per source and per distinct line) and
+    the stories they count to the stored ones. Call once per batch, with the articles that were loaded; ``counts``, when
     given, are theirs (``count_lines(articles)``) already computed."""
     _add(con, count_lines(articles) if counts is None else counts)
 
@@ -59,6 +67,9 @@ def _add(con: duckdb.DuckDBPyConnection, counts: LineCounts) -> None:
     index on source_lines: keeping one up to date cost more than the join, see migration 013)."""
     if not counts.articles:
         return
+    with registered(con, "counted_stories", source=pa.array([s for s, _ in counts.stories], pa.string()),
+                    story=pa.array([k for _, k in counts.stories], pa.int64())):
+        con.execute("INSERT INTO source_stories SELECT source, story FROM counted_stories")
     keys = list(counts.lines)
     with registered(
         con, "boilerplate_sources",
