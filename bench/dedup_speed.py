@@ -50,6 +50,8 @@ Measured (2-vCPU dev VM shared with other jobs, batches of 50,000; "cluster" inc
     1,000,000 stored 140.0 s peak RSS 2.16 GiB (main process), +2.09 GiB over the start, 2.52 GiB in
                      all, workers included (loader waiting for prepared batches 17 s, insert 28 s,
                      add_line_counts 8 s, candidates 26 s, cluster 59 s incl. candidates);
+                     with story keys stored for learned boilerplate (migration 014): 145.3 s,
+                     2.18 GiB main, 2.52 GiB in all; 10,000 new against them 3.0 s;
                      earlier runs 142.5 s / 2.74 GiB and 156.4 s / 2.77 GiB (workers with datasketch);
                      with memory_limit 1GB: 149 s, 3.15 GiB in all;
                      10,000 new against them 2.8-3.2 s (candidates 0.6 s, cluster 1.3 s)
