@@ -6,8 +6,9 @@ are kept, unlike CCNet: templated wire briefs ("Shr 10 cts vs 12 cts") differ on
 numbers and are content, while dated furniture ("Copyright 2019") has rules of its own; counts are per source and per *distinct* article (copies of one story in a batch, same lines
 under several URLs, count once). The decision for a batch uses
 the stored counts plus the whole batch's counts, taken together before any line is
-removed, so the result does not depend on the order of articles within the batch. A copy of a story
-counted in an earlier batch or run (its ``story_key`` is stored) counts nothing again.
+removed, so the result does not depend on the order of articles within the batch. A
+copy of a story counted in an earlier batch or run (its ``story_key`` is stored) counts
+nothing again.
 
 Pure functions, no database: ``newswash.warehouse.boilerplate`` stores the counts.
 

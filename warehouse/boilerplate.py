@@ -8,6 +8,7 @@ are committed (or rolled back) together.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from operator import itemgetter
 
 import duckdb
@@ -31,8 +32,7 @@ def load_line_counts(
         return counts
     asked = list(stories)
     if asked:
-        with registered(con, "asked_stories", source=pa.array([s for s, _ in asked], pa.string()),
-                        story=pa.array([k for _, k in asked], pa.int64())):
+        with _registered_stories(con, "asked_stories", asked):
             counts.stories.update(con.execute(
                 "SELECT source, story FROM source_stories JOIN asked_stories USING (source, story)").fetchall())
     with registered(con, "wanted_sources", source=pa.array(sources, pa.string())):
@@ -57,9 +57,17 @@ def add_line_counts(
     con: duckdb.DuckDBPyConnection, articles: list[Article], counts: LineCounts | None = None
 ) -> None:
     """Add the batch's counts (each article once per source and per distinct line) and
-    the stories they count to the stored ones. Call once per batch, with the articles that were loaded; ``counts``, when
-    given, are theirs (``count_lines(articles)``) already computed."""
+    the stories they count to the stored ones. Call once per batch, with the articles
+    that were loaded; ``counts``, when given, are theirs (``count_lines(articles)``)."""
     _add(con, count_lines(articles) if counts is None else counts)
+
+
+def _registered_stories(
+    con: duckdb.DuckDBPyConnection, name: str, stories: list[tuple[str, int]]
+) -> AbstractContextManager[None]:
+    """``(source, story_key)`` pairs as the table ``name`` (columns source, story)."""
+    return registered(con, name, source=pa.array([s for s, _ in stories], pa.string()),
+                      story=pa.array([k for _, k in stories], pa.int64()))
 
 
 def _add(con: duckdb.DuckDBPyConnection, counts: LineCounts) -> None:
@@ -67,8 +75,7 @@ def _add(con: duckdb.DuckDBPyConnection, counts: LineCounts) -> None:
     index on source_lines: keeping one up to date cost more than the join, see migration 013)."""
     if not counts.articles:
         return
-    with registered(con, "counted_stories", source=pa.array([s for s, _ in counts.stories], pa.string()),
-                    story=pa.array([k for _, k in counts.stories], pa.int64())):
+    with _registered_stories(con, "counted_stories", list(counts.stories)):
         con.execute("INSERT INTO source_stories SELECT source, story FROM counted_stories")
     keys = list(counts.lines)
     with registered(
