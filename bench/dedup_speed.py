@@ -420,7 +420,6 @@ def bench_articles(lo: int, texts: list[str], published: Sequence[datetime | Non
     ]
 
 
-
 Prepared = tuple[list[str], Fingerprints, LineCounts]  # texts, fingerprints, line counts of a slice
 
 
@@ -456,10 +455,8 @@ def _merge(lo: int, parts: list[Prepared]) -> tuple[int, list[str], Fingerprints
     """One batch (starting at document lo) from its prepared slices."""
     texts, fps, counts = zip(*parts)
     total = LineCounts()
-    for part in counts:  # in place: no intermediate copy of the growing counters
-        total.articles.update(part.articles)
-        total.lines.update(part.lines)
-        total.stories |= part.stories
+    for part in counts:
+        total += part
     return lo, [t for part in texts for t in part], Fingerprints.concat(fps), total
 
 
@@ -471,7 +468,6 @@ def _write_corpus(texts: list[str], n: int, path: Path) -> tuple[TextFile, list[
 
 def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSettings) -> int:
     """Load ``--n`` generated documents through the warehouse, then ``--new`` more against them."""
-
     n, extra = args.n, args.new
     t = time.perf_counter()
     rng = random.Random(1)

@@ -140,6 +140,13 @@ class LineCounts:
     def __add__(self, other: LineCounts) -> LineCounts:
         return LineCounts(self.articles + other.articles, self.lines + other.lines, self.stories | other.stories)
 
+    def __iadd__(self, other: LineCounts) -> LineCounts:
+        """In place: summing many parts makes no copy of the growing counters."""
+        self.articles.update(other.articles)
+        self.lines.update(other.lines)
+        self.stories |= other.stories
+        return self
+
 
 def _found(article: Article, hashes: list[int] | None) -> frozenset[int]:
     return frozenset(hashes) - {0} if hashes is not None else frozenset(article_hashes(article))

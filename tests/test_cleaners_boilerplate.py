@@ -174,3 +174,13 @@ def test_a_copy_of_a_story_counted_in_an_earlier_run_counts_nothing(tmp_path: Pa
         stored = load_line_counts(con, ["acme"])
     assert stored.articles["acme"] == 2  # the story once, the other story once
     assert stored.lines[("acme", line_hash("Short line of the story"))] == 1
+
+
+def test_line_counts_added_in_place_equal_their_sum() -> None:
+    parts = [count_lines([story(i), story(i + 1, source="other")]) for i in range(0, 6, 2)]
+    total = LineCounts()
+    for part in parts:
+        total += part
+    assert total == parts[0] + parts[1] + parts[2]
+    assert total.articles == {"acme": 3, "other": 3} and len(total.stories) == 6
+    assert parts[0] == count_lines([story(0), story(1, source="other")])  # the parts are left as they were

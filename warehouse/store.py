@@ -30,7 +30,9 @@ def views_sql() -> str:
 
 
 # DuckDB settings of each connection. memory_limit: DuckDB's default (80% of RAM) lets its
-# cache grow to many GB during a big load; past the limit it evicts and spills to disk.
+# cache grow to many GB during a big load; past the limit it evicts and spills to disk
+# (bench/dedup_speed.py --stored, 1,000,000 articles: 600MB 156 s / 2.77 GiB in all,
+# 1GB 149 s / 3.15 GiB).
 # checkpoint_threshold: the default (16 MB of WAL) checkpoints after every batch, and each
 # checkpoint rewrites every index; now the WAL gathers a few batches first.
 DUCKDB_SETTINGS: dict[str, str] = {"memory_limit": "600MB", "checkpoint_threshold": "1GB"}
