@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from newswash.dedup import DedupSettings, Member, UnionFind, choose_canonical, cluster
+from newswash.dedup import DedupSettings, canonicals, cluster, components, published_key
 
 DEFAULT_EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "newsweb-dev"
 
@@ -85,19 +86,13 @@ def datasketch_lsh_pairs(
     return [(i, j) for i, m in zip(rows, minhashes) for j in lsh.query(m) if j != i]
 
 
-def canonical_labels(
-    n: int, pairs: Sequence[tuple[int, int]], published: Sequence[datetime | None], lengths: Sequence[int]
-) -> list[int]:
+def canonical_labels(n: int, pairs: Sequence[tuple[int, int]], published: Sequence[datetime | None]) -> list[int]:
     """Components of ``pairs``, each labelled by its canonical index (newswash's rule)."""
-    uf = UnionFind(range(n))
-    for i, j in pairs:
-        uf.union(i, j)
-    labels = [0] * n
-    for group in uf.groups():
-        head = choose_canonical(Member(i, published[i], i, lengths[i], "") for i in group)
-        for i in group:
-            labels[i] = head
-    return labels
+    rows = np.arange(n, dtype=np.int64)
+    a = np.array([i for i, _ in pairs] + rows.tolist(), dtype=np.int64)  # every row, even alone
+    b = np.array([j for _, j in pairs] + rows.tolist(), dtype=np.int64)
+    nodes, labels = components(a, b)
+    return canonicals(nodes, labels, published_key(list(published))).tolist()
 
 
 def baseline_labels(
@@ -107,7 +102,7 @@ def baseline_labels(
     sets = [ngrams(setup.tokens(t), setup.ngram) for t in texts]
     lsh_args = {"params": setup.params} if setup.params else {"threshold": setup.threshold}
     pairs = datasketch_lsh_pairs(sets, setup.num_perm, **lsh_args)
-    return canonical_labels(len(texts), pairs, published, [len(t) for t in texts])
+    return canonical_labels(len(texts), pairs, published)
 
 
 def _pairs(counts: Counter) -> int:

@@ -7,10 +7,10 @@ copies of an earlier generated document (2% words substituted, a paragraph dropp
 or the order of two swapped, or cut to its first paragraphs plus a "read the full
 story" line). Then times, for each path, text -> clusters:
 
-- newswash: ``fingerprint`` (in ``--workers`` processes) + ``duplicate_pairs`` (exact
-  hash groups, band-key grouping with numpy sorts, ``verify_pairs``) + ``UnionFind``;
+- newswash: ``fingerprint`` (in ``--workers`` processes) + ``batch_pairs`` (exact
+  hash groups, band-key grouping with numpy sorts, ``verify_pairs``) + ``components``;
 - datasketch: word 5-gram sets, ``MinHash.bulk`` + ``MinHashLSH`` (same bands x rows)
-  insertion session + one query per document + ``UnionFind`` over every match.
+  insertion session + one query per document + ``components`` over every match.
 
 Reports docs/s, peak memory during each path (high-water mark of the proportional
 set size of the process and its workers above the level before the path, sampled
@@ -89,7 +89,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from newswash.cleaners.boilerplate import LineCounts, count_lines
-from newswash.dedup import DedupSettings, Fingerprints, UnionFind, duplicate_pairs, fingerprint
+from newswash.dedup import DedupSettings, Fingerprints, batch_pairs, components, fingerprint
 from newswash.records import Article
 
 if TYPE_CHECKING:
@@ -311,12 +311,12 @@ def fingerprint_parallel(docs: list[str], settings: DedupSettings, workers: int)
     return Fingerprints(exact, sigs, sizes, keys)
 
 
-def components(n: int, a: Sequence[int], b: Sequence[int]) -> list[int]:
-    """Root of each of ``n`` rows after joining the pairs."""
-    uf = UnionFind(range(n))
-    for x, y in zip(a, b):
-        uf.union(x, y)
-    return [uf.find(i) for i in range(n)]
+def labels_of(n: int, a: np.ndarray, b: np.ndarray) -> list[int]:
+    """Smallest row of the component of each of ``n`` rows after joining the pairs."""
+    labels = np.arange(n)
+    nodes, roots = components(a, b)
+    labels[nodes] = roots
+    return labels.tolist()
 
 
 def newswash_path(
@@ -326,11 +326,11 @@ def newswash_path(
     fp = fingerprint_parallel(docs, settings, workers)
     timings["fingerprint"] = time.perf_counter() - t
     t = time.perf_counter()
-    a, b = duplicate_pairs(fp, settings)
+    a, b = batch_pairs(fp, settings)
     timings["exact + LSH candidates + verify"] = time.perf_counter() - t
     t = time.perf_counter()
-    labels = components(len(docs), a.tolist(), b.tolist())
-    timings["union-find"] = time.perf_counter() - t
+    labels = labels_of(len(docs), a, b)
+    timings["components"] = time.perf_counter() - t
     return labels
 
 
@@ -357,8 +357,9 @@ def datasketch_path(
     pairs = [(i, j) for i, m in enumerate(minhashes) for j in lsh.query(m) if j > i]
     timings["LSH insert+query"] = time.perf_counter() - t
     t = time.perf_counter()
-    labels = components(len(docs), [p[0] for p in pairs], [p[1] for p in pairs])
-    timings["union-find"] = time.perf_counter() - t
+    labels = labels_of(len(docs), np.array([p[0] for p in pairs], dtype=np.int64),
+                       np.array([p[1] for p in pairs], dtype=np.int64))
+    timings["components"] = time.perf_counter() - t
     return labels
 
 

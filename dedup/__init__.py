@@ -1,34 +1,23 @@
 """Near-duplicate detection: pure functions over texts and arrays, no storage.
 
-``fingerprint`` turns texts into exact hashes, MinHash signatures, shingle counts
-and LSH band keys; rows sharing a band key are candidates; ``verify_pairs`` keeps
-near and contained pairs; ``UnionFind`` joins them; ``choose_canonical`` names each
-cluster's canonical record. ``cluster`` runs it all in memory.
+``fingerprint`` turns texts into exact hashes, MinHash signatures, shingle counts and LSH
+band keys; ``assign`` clusters a batch against a ``ClusterStore`` (candidates, verification,
+components, the canonical rule); ``MemoryStore`` is the in-memory store and ``cluster`` runs
+it all on a list of texts.
 """
 
-from .clusters import Member, UnionFind, choose_canonical
+from .clusters import (
+    EXACT, UNKNOWN_DATE, Assignment, ClusterStore, Sketches, assign, batch_pairs, canonicals, components,
+    published_key,
+)
 from .fingerprint import SIGNATURE_DTYPE, Fingerprints, fingerprint
 from .lsh import band_keys, candidate_pairs
-from .memory import cluster, duplicate_pairs
-from .normalize import normalize
+from .memory import MemoryStore, cluster
 from .settings import DedupSettings
 from .verify import CONTAINED, NEAR, verify_pairs, verify_rows
 
 __all__ = [
-    "CONTAINED",
-    "SIGNATURE_DTYPE",
-    "NEAR",
-    "DedupSettings",
-    "Fingerprints",
-    "Member",
-    "UnionFind",
-    "band_keys",
-    "candidate_pairs",
-    "choose_canonical",
-    "cluster",
-    "duplicate_pairs",
-    "fingerprint",
-    "normalize",
-    "verify_pairs",
-    "verify_rows",
+    "CONTAINED", "EXACT", "NEAR", "SIGNATURE_DTYPE", "UNKNOWN_DATE", "Assignment", "ClusterStore", "DedupSettings",
+    "Fingerprints", "MemoryStore", "Sketches", "assign", "band_keys", "batch_pairs", "candidate_pairs", "canonicals",
+    "cluster", "components", "fingerprint", "published_key", "verify_pairs", "verify_rows",
 ]

@@ -1,4 +1,4 @@
-"""In-memory clustering of a list of texts (benches, tests, small jobs)."""
+"""An in-memory ``ClusterStore`` (benches, tests, small jobs), and ``cluster`` over a list of texts."""
 
 from __future__ import annotations
 
@@ -7,41 +7,60 @@ from datetime import datetime
 
 import numpy as np
 
-from .clusters import Member, UnionFind, choose_canonical
+from .clusters import Assignment, Sketches, assign, published_key
 from .fingerprint import Fingerprints, fingerprint
-from .lsh import candidate_pairs
 from .settings import DedupSettings
-from .verify import verify_rows
 
 
+class MemoryStore:
+    """Articles added batch by batch, clustered as the warehouse clusters them."""
 
-def exact_order(exact: Sequence[str]) -> np.ndarray:
-    """A content-derived int64 per row (the first 64 bits of the exact hash)."""
-    return np.array([int(h[:16], 16) for h in exact], dtype=np.uint64).view(np.int64)
+    def __init__(self, settings: DedupSettings) -> None:
+        self.settings = settings
+        self.stored = Sketches(np.zeros(0, np.int64), np.zeros(0, "S32"), np.zeros(0, np.int64),
+                               np.zeros((0, settings.num_perm), np.uint32))
+        self.cluster_id = np.zeros(0, np.int64)
+        self.when = np.zeros(0, np.int64)
+        self._keys = np.zeros(0, np.int64)  # band keys of comparable articles, sorted, and their ids
+        self._key_ids = np.zeros(0, np.int64)
 
+    def add(self, fp: Fingerprints, published: Sequence[datetime | None]) -> Assignment:
+        """Cluster a batch against everything added before, then store it; ids continue
+        from the last batch's."""
+        ids = np.arange(len(self.stored.ids), len(self.stored.ids) + len(fp.exact), dtype=np.int64)
+        when = published_key(published)
+        result = assign(self, ids, fp, when, self.settings)
+        self.stored = self.stored + Sketches.of(ids, fp)
+        self.cluster_id = np.concatenate([self.cluster_id, ids])
+        self.when = np.concatenate([self.when, when])
+        self.cluster_id[result.members] = result.canonical
+        comparable = np.asarray(fp.sizes) > 0
+        keys = np.concatenate([self._keys, fp.band_keys[comparable].reshape(-1)])
+        key_ids = np.concatenate([self._key_ids, np.repeat(ids[comparable], fp.band_keys.shape[1])])
+        order = np.argsort(keys, kind="stable")
+        self._keys, self._key_ids = keys[order], key_ids[order]
+        return result
 
-def exact_groups(fp: Fingerprints) -> np.ndarray:
-    """For each row, the first row with the same exact hash (itself if none before)."""
-    first: dict[str, int] = {}
-    return np.fromiter(
-        (first.setdefault(h, i) for i, h in enumerate(fp.exact)), dtype=np.int64, count=len(fp.exact)
-    )
+    def stored_candidates(self, keys: np.ndarray, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        bands = max(keys.shape[1], 1)
+        key_rows, key_ids = _probe(self._keys, self._key_ids, keys.reshape(-1))
+        order = np.argsort(self.stored.exact, kind="stable")
+        exact_rows, exact_ids = _probe(self.stored.exact[order], self.stored.ids[order], exact)
+        width = len(self.stored.ids) + 1
+        packed = np.unique(np.concatenate([key_rows // bands, exact_rows]) * width + np.concatenate([key_ids, exact_ids]))
+        return packed // width, packed % width
 
+    def sketches(self, ids: np.ndarray) -> Sketches:
+        rows = self.stored.rows(np.asarray(ids, dtype=np.int64))
+        return Sketches(self.stored.ids[rows], self.stored.exact[rows], self.stored.sizes[rows],
+                        self.stored.signatures[rows])
 
-def duplicate_pairs(fp: Fingerprints, settings: DedupSettings) -> tuple[np.ndarray, np.ndarray]:
-    """Row pairs ``(a, b)`` to union: exact duplicates (each row to the first with its
-    hash) and verified near/contained pairs among one representative per exact hash.
-    Rows without shingles (empty texts) take part in neither."""
-    rep_of = exact_groups(fp)
-    rows = np.arange(len(rep_of))
-    copies = np.flatnonzero((rep_of != rows) & (fp.sizes > 0))
-    reps = np.flatnonzero((rep_of == rows) & (fp.sizes > 0))
-    order = exact_order([fp.exact[i] for i in reps])
-    a, b = candidate_pairs(fp.band_keys[reps], order, settings.bucket_window)
-    a, b = reps[a], reps[b]
-    kinds, _ = verify_rows(fp.signatures, fp.sizes, a, b, settings)
-    ok = kinds != None  # noqa: E711 - elementwise on an object array
-    return np.concatenate([rep_of[copies], a[ok]]), np.concatenate([copies, b[ok]])
+    def cluster_members(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        wanted = np.isin(self.cluster_id, self.cluster_id[ids]) & (self.cluster_id != self.stored.ids)
+        return self.stored.ids[wanted], self.cluster_id[wanted]
+
+    def published(self, ids: np.ndarray) -> np.ndarray:
+        return self.when[ids]
 
 
 def cluster(
@@ -49,16 +68,17 @@ def cluster(
     published_at: Sequence[datetime | None] | None = None,
     settings: DedupSettings | None = None,
 ) -> list[int]:
-    """Cluster label of each text: the index of its cluster's canonical text
-    (earliest ``published_at``, then earliest index, then longest text)."""
+    """Cluster label of each text: the index of its cluster's canonical text (earliest
+    ``published_at``, unknown last, then earliest index); one batch in a ``MemoryStore``."""
     settings = settings or DedupSettings.from_toml()
-    published = list(published_at) if published_at is not None else [None] * len(texts)
-    uf = UnionFind(range(len(texts)))
-    for a, b in zip(*duplicate_pairs(fingerprint(texts, settings), settings)):
-        uf.union(int(a), int(b))
-    labels = [0] * len(texts)
-    for group in uf.groups():
-        head = choose_canonical(Member(i, published[i], i, len(texts[i]), "") for i in group)
-        for i in group:
-            labels[i] = head
-    return labels
+    store = MemoryStore(settings)
+    store.add(fingerprint(list(texts), settings), list(published_at or [None] * len(texts)))
+    return store.cluster_id.tolist()
+
+
+def _probe(values: np.ndarray, ids: np.ndarray, probes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(probe index, id) for every ``values`` entry equal to a probe (``values`` sorted, ``ids[j]`` its id)."""
+    lo, hi = np.searchsorted(values, probes, "left"), np.searchsorted(values, probes, "right")
+    counts = hi - lo
+    starts = np.repeat(lo - np.cumsum(np.r_[0, counts[:-1]]), counts)
+    return np.repeat(np.arange(len(probes)), counts), ids[starts + np.arange(counts.sum())]

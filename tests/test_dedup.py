@@ -17,16 +17,15 @@ from newswash.dedup import (
     CONTAINED,
     NEAR,
     DedupSettings,
-    Member,
-    UnionFind,
-    choose_canonical,
+    canonicals,
     cluster,
+    components,
     fingerprint,
-    normalize,
+    published_key,
     verify_pairs,
 )
 from newswash.dedup.hashing import fmix64
-from newswash.dedup.normalize import clean, is_spaceless, prepare, token_texts
+from newswash.dedup.normalize import clean, is_spaceless, normalize, prepare, token_texts
 from newswash.dedup.settings import lsh_params
 from newswash.dedup.shingles import _token_hashes, shingle_hashes
 
@@ -231,35 +230,25 @@ def test_fingerprints_do_not_depend_on_batch(records: list[dict]) -> None:
     assert np.array_equal(whole.band_keys, np.concatenate([p.band_keys for p in parts]))
 
 
-def test_canonical_rule() -> None:
+def test_canonical_rule_earliest_published_then_earliest_ingested() -> None:
     t0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
-    members = [
-        Member("late", t0 + timedelta(hours=1), 0, 900, "a"),
-        Member("undated", None, -1, 5000, "a"),
-        Member("early-short", t0, 5, 100, "b"),
-        Member("early-long", t0, 5, 200, "c"),
-    ]
-    assert choose_canonical(members) == "early-long"
-    assert choose_canonical([("x", t0, 2, 10, "b"), ("y", t0, 1, 10, "z")]) == "y"
-    assert choose_canonical([("x", None, 2, 10, "b"), ("y", None, 2, 10, "a")]) == "y"
+    ids = np.array([10, 11, 12, 13, 20, 21])
+    component = np.array([1, 1, 1, 1, 2, 2])
+    # late, undated, early (ingested later), early (ingested first); two undated
+    when = published_key([t0 + timedelta(hours=1), None, t0, t0, None, None])
+    order = np.array([0, 1, 2, 3, 4, 5])
+    assert canonicals(ids[order], component[order], when[order]).tolist() == [12, 12, 12, 12, 20, 20]
+    reversed_rows = order[::-1]
+    assert canonicals(ids[reversed_rows], component[reversed_rows], when[reversed_rows]).tolist() == \
+        [20, 20, 12, 12, 12, 12]
     # Naive datetimes count as UTC and compare with aware ones.
-    naive = datetime(2026, 3, 1, 11, 0)
-    assert choose_canonical([("naive", naive, 9, 1, "z"), ("aware", t0, 0, 1, "a")]) == "naive"
-
-    class Row:
-        def __init__(self, id: str, ingested_at: datetime) -> None:
-            self.id, self.published_at, self.ingested_at = id, None, ingested_at
-            self.body_len, self.url = 1, id
-
-    assert choose_canonical([Row("b", t0), Row("a", t0 + timedelta(seconds=1))]) == "b"
+    naive, aware = published_key([datetime(2026, 3, 1, 11, 0), t0])
+    assert naive < aware and aware - naive == 3_600_000_000
 
 
-def test_union_find_over_arbitrary_ids() -> None:
-    uf = UnionFind(["a", ("b", 1), 3])
-    uf.union("a", 3)
-    uf.union(("b", 1), "new")
-    assert uf.find("a") == uf.find(3) != uf.find("new")
-    assert sorted(map(len, uf.groups())) == [2, 2] and len(uf) == 4
+def test_components_label_each_node_with_the_smallest_of_its_component() -> None:
+    nodes, labels = components(np.array([5, 7, 9, 100]), np.array([7, 3, 8, 101]))
+    assert dict(zip(nodes.tolist(), labels.tolist())) == {3: 3, 5: 3, 7: 3, 8: 8, 9: 8, 100: 100, 101: 100}
 
 
 @pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (64, 7), (256, 0)])

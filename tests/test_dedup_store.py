@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from conftest import FIXTURES
-from newswash.dedup import DedupSettings, UnionFind, cluster, fingerprint
+from newswash.dedup import DedupSettings, MemoryStore, cluster, components, fingerprint
 from newswash.records import Article
-from newswash.warehouse.load import _components, load_batch, recluster_all
+from newswash.warehouse.load import load_batch, recluster_all
 from newswash.warehouse.store import open_warehouse
 
 SETTINGS = DedupSettings.from_toml(None)
@@ -145,7 +145,26 @@ def test_recluster_all_and_reloading_change_nothing(docs, tmp_path: Path) -> Non
     assert after == {u: c for u, (c, _) in before.items()}
 
 
-def test_components_match_union_find() -> None:
+def _reference_components(a: list[int], b: list[int]) -> dict[int, int]:
+    """Each node's smallest reachable node, by graph search."""
+    neighbours: dict[int, set[int]] = {}
+    for x, y in zip(a, b):
+        neighbours.setdefault(x, set()).add(y)
+        neighbours.setdefault(y, set()).add(x)
+    label: dict[int, int] = {}
+    for start in sorted(neighbours):
+        if start in label:
+            continue
+        stack, seen = [start], {start}
+        while stack:
+            for nxt in neighbours[stack.pop()] - seen:
+                seen.add(nxt)
+                stack.append(nxt)
+        label.update({x: start for x in seen})
+    return label
+
+
+def test_components_match_a_graph_search() -> None:
     rng = np.random.default_rng(5)
     for n_edges in (0, 1, 10, 300, 3000):
         a = rng.integers(0, 2000, n_edges) * 7 + 3
@@ -153,9 +172,22 @@ def test_components_match_union_find() -> None:
         if n_edges == 3000:  # a long chain: many hooking passes
             a = np.arange(5000, 5000 + n_edges)[::-1]
             b = a + 1
-        nodes, labels = _components(a.astype(np.int64), b.astype(np.int64))
-        union = UnionFind()
-        for x, y in zip(a.tolist(), b.tolist()):
-            union.union(x, y)
-        expected = {x: min(group) for group in union.groups() for x in group}
-        assert dict(zip(nodes.tolist(), labels.tolist())) == expected
+        nodes, labels = components(a.astype(np.int64), b.astype(np.int64))
+        assert dict(zip(nodes.tolist(), labels.tolist())) == _reference_components(a.tolist(), b.tolist())
+
+
+def _memory(rows: list[tuple[str, str, datetime]], batch: int) -> dict[str, str]:
+    """`rows` added to a MemoryStore in batches; url -> url of its canonical."""
+    store = MemoryStore(SETTINGS)
+    provenance = []
+    for lo in range(0, len(rows), batch):
+        part = rows[lo : lo + batch]
+        result = store.add(fingerprint([b for _, b, _ in part], SETTINGS), [p for _, _, p in part])
+        provenance.append(result)
+    return {url: rows[c][0] for (url, _, _), c in zip(rows, store.cluster_id.tolist())}
+
+
+def test_the_memory_store_and_the_warehouse_form_the_same_clusters(docs, tmp_path: Path) -> None:
+    for batch in (len(docs), 31):
+        stored = _load(tmp_path / f"wh-{batch}.duckdb", docs, batch=batch)
+        assert _memory(docs, batch) == {u: c for u, (c, _) in stored.items()}
