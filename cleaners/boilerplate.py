@@ -33,7 +33,7 @@ from typing import Any, Mapping
 
 from newswash.records import Article, Removal
 
-from .tables import from_table
+from newswash.config_tables import from_table
 from .text import to_body
 
 SITE_BOILERPLATE = "site_boilerplate"
@@ -184,12 +184,12 @@ def count_lines(articles: Sequence[Article], hashes: Sequence[list[int]] | None 
 class BoilerplateSettings:
     """The ``[boilerplate]`` config table."""
 
-    enabled: bool = True
-    min_source_articles: int = 10
-    min_articles: int = 5
-    sentence_min_words: int = 8
-    sentence_min_articles: int = 20
-    sentence_min_share: float = 0.05
+    enabled: bool
+    min_source_articles: int
+    min_articles: int
+    sentence_min_words: int
+    sentence_min_articles: int
+    sentence_min_share: float
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> BoilerplateSettings:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
-from importlib import resources
 from pathlib import Path
 import re
 from collections.abc import Callable
@@ -23,39 +21,18 @@ _AUTHOR_SPLIT = re.compile(r"\s*(?:;|&|\band\b)\s*")
 _Matcher = tuple[Rule, int, Callable[[str], "re.Match[str] | None"]]
 
 
-def default_config() -> dict[str, Any]:
-    """The bundled rules, ``newswash.config/cleaning.toml``."""
-    text = resources.files("newswash.config").joinpath("cleaning.toml").read_text("utf-8")
-    return tomllib.loads(text)
-
-
-def read_config(path: str | Path) -> dict[str, Any]:
-    """A user's rules file. With top-level ``extend_default = true`` its tables are laid
-    over the bundled config: a rule with a bundled rule's name updates that rule's keys
-    (``enabled = false`` alone disables it), other rules are appended."""
-    user = tomllib.loads(Path(path).read_text("utf-8"))
-    if not user.pop("extend_default", False):
-        return user
-    base = default_config()
-    by_name = {r["name"]: dict(r) for r in base.get("rules", [])}
-    for rule in user.get("rules", []):
-        by_name[rule["name"]] = {**by_name.get(rule["name"], {}), **rule}
-    return {
-        "settings": {**base.get("settings", {}), **user.get("settings", {})},
-        "structure": {**base.get("structure", {}), **user.get("structure", {})},
-        "boilerplate": {**base.get("boilerplate", {}), **user.get("boilerplate", {})},
-        "rules": list(by_name.values()),
-    }
-
-
 class Cleaner:
     """Cleans ``article.body`` and records every removed line as a ``Removal``."""
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
-        config = default_config() if config is None else config
-        unknown = set(config) - {"settings", "structure", "rules", "boilerplate"}
+        """``config``: a cleaning config as ``newswash.settings.load_cleaning`` reads it (the bundled one by default)."""
+        if config is None:
+            from newswash.settings import load_cleaning
+
+            config = load_cleaning()
+        unknown = sorted(set(config) - {"settings", "structure", "rules", "boilerplate"})
         if unknown:
-            raise ValueError(f"unknown cleaning config tables: {sorted(unknown)}")
+            raise ValueError(f"unknown table [{unknown[0]}]")
         self.rules: list[Rule] = [rule for rule in load_rules(config) if rule.enabled]
         # A line longer than every rule's length guard can match none: skip the rules.
         self._longest = max((rule.max_length for rule in self.rules), default=-1)
@@ -69,8 +46,10 @@ class Cleaner:
 
     @classmethod
     def from_toml(cls, path: str | Path | None = None) -> Cleaner:
-        """Rules from a TOML file; ``None`` means the bundled default rules."""
-        return cls(None if path is None else read_config(path))
+        """Rules from a TOML file laid over the bundled ones (``newswash.settings.load_cleaning``)."""
+        from newswash.settings import load_cleaning
+
+        return cls(load_cleaning(None if path is None else Path(path)))
 
     @property
     def rule_names(self) -> list[str]:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping
 
-from .tables import from_table
+from newswash.config_tables import from_table
 
 Where = Literal["any", "head", "tail"]
 Action = Literal["remove", "author", "attribution", "paywall"]
@@ -18,9 +18,9 @@ _KEYS = {"name", "exact", "regex", "where", "lines", "max_length", "enabled", "a
 class Settings:
     """Defaults a rule inherits when it does not set its own."""
 
-    max_length: int = 120
-    head_lines: int = 8
-    tail_lines: int = 6
+    max_length: int
+    head_lines: int
+    tail_lines: int
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Settings:

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from newswash.records import Article, Removal
 
-from .tables import from_table
+from newswash.config_tables import from_table
 
 HEADLINE = "headline"
 TITLE_REPEAT = "title_repeat"
@@ -25,13 +25,13 @@ _SENTENCE_BREAK = re.compile(r"[.!?][\"'”’»)\]]*\s+[\"'“‘«(\[]*[A-Z]")
 class Structure:
     """The ``[structure]`` config table and the steps it switches on."""
 
-    headline: bool = True
-    headline_max_chars: int = 160
-    headline_max_words: int = 25
-    repeat_lines: int = 4
-    repeat_min_words: int = 3
-    drop_duplicates: bool = True
-    duplicate_min_words: int = 8
+    headline: bool
+    headline_max_chars: int
+    headline_max_words: int
+    repeat_lines: int
+    repeat_min_words: int
+    drop_duplicates: bool
+    duplicate_min_words: int
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Structure:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field, fields
-from importlib import resources
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from os import PathLike
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from newswash.config_tables import from_table
 
 
 def lsh_params(
@@ -34,17 +37,17 @@ def lsh_params(
 class DedupSettings:
     """All knobs of near-duplicate detection; see ``config/dedup.toml`` for the trade-offs."""
 
-    num_perm: int = 128
-    seed: int = 1
-    shingle_size: int = 5
-    char_shingle_size: int = 5
-    threshold: float = 0.4
-    containment_threshold: float = 0.7
-    containment_min_jaccard: float = 0.05
-    candidate_threshold: float = 0.25
-    fp_weight: float = 0.2
-    fn_weight: float = 0.8
-    bucket_window: int = 64
+    num_perm: int
+    seed: int
+    shingle_size: int
+    char_shingle_size: int
+    threshold: float
+    containment_threshold: float
+    containment_min_jaccard: float
+    candidate_threshold: float
+    fp_weight: float
+    fn_weight: float
+    bucket_window: int
     bands: int = field(init=False)
     rows: int = field(init=False)
 
@@ -60,16 +63,13 @@ class DedupSettings:
         object.__setattr__(self, "rows", rows)
 
     @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> DedupSettings:
+        """From the keys of a dedup settings file (config/dedup.toml)."""
+        return from_table(cls, data, "dedup")
+
+    @classmethod
     def from_toml(cls, path: str | PathLike[str] | None = None) -> DedupSettings:
-        """Read settings from ``path``, or from the bundled ``newswash.config/dedup.toml``."""
-        if path is None:
-            text = resources.files("newswash.config").joinpath("dedup.toml").read_text("utf-8")
-        else:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-        data = tomllib.loads(text)
-        known = {f.name for f in fields(cls) if f.init}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown dedup settings: {sorted(unknown)}")
-        return cls(**data)
+        """The bundled ``config/dedup.toml`` with ``path``'s keys over it (``newswash.settings.load_dedup``)."""
+        from newswash.settings import load_dedup
+
+        return load_dedup(None if path is None else Path(path))

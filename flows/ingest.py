@@ -1,15 +1,20 @@
-"""The `ingest` Prefect flow: read → fetch → extract + clean + fingerprint → dedup + load, in batches."""
+"""Prefect wiring of the pipeline (``newswash.pipeline``): the ``ingest`` and ``reprocess``
+flows, the task runner, and where each step runs.
+
+Steps that are ``per_article`` (extract, clean, fingerprint) run as tasks on the executor's
+workers, a batch split in one part per worker; the others (they need the warehouse) run in
+the flow's process, batch after batch in input order, so every executor gives the same
+result. A step with ``retries`` (load: one transaction) runs as a task that Prefect retries.
+"""
 
 from __future__ import annotations
 
 import os
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
-from itertools import islice
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Generic, TypeVar
 
-import duckdb
 from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
@@ -17,21 +22,15 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
-from newswash.cleaners import Cleaner, rule_hits
-from newswash.cleaners.boilerplate import LineCounts, story_keys
-from newswash.dedup import DedupSettings
 from newswash.errors import NewswashError
 from newswash.flows.local_api import share_ephemeral_api
-from newswash.pipeline import Processed, process, remove_learned_boilerplate
-from newswash.records import Article, Failure
+from newswash.pipeline import ingest_steps, placement, read_batches, reprocess_steps, totals
+from newswash.records import StepCount
 from newswash.settings import ExecutorSettings, Settings, load_settings
 from newswash.sources import read_locations
-from newswash.sources.crawl import Crawl
-from newswash.warehouse.boilerplate import load_line_counts
-from newswash.warehouse.load import load_batch
-from newswash.warehouse.lock import writer_lock
-from newswash.warehouse.report import markdown_report
-from newswash.warehouse.store import failure_reasons, finish_run, known_urls, open_warehouse, record_failures, start_run
+from newswash.sources.crawl import Crawl, read_archived
+from newswash.step import Batch, Step, run_steps
+from newswash.warehouse import Warehouse
 
 T = TypeVar("T")
 
@@ -47,113 +46,89 @@ class Sealed(Generic[T]):
         self.value = value
 
 
-def _batches(items: Iterable[Article | Failure], size: int) -> Iterator[list[Article | Failure]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
-def _unseen(articles: list[Article], known: set[str]) -> list[Article]:
-    """Articles whose URL is neither stored nor earlier in this run (the first copy wins)."""
-    fresh: dict[str, Article] = {}
-    for article in articles:
-        if article.url not in known:
-            fresh.setdefault(article.url, article)
-    return list(fresh.values())
-
-
 @task(cache_policy=NONE)
-def fetch_task(crawl: Crawl, articles: Sealed[list[Article]]) -> list[Article | Failure]:
-    """Fetch the pages of a batch (politely, concurrently, skipping recent ones); other articles pass through."""
-    return crawl.fetch_pages(articles.value)
+def steps_task(steps: Sealed[list[Step]], batch: Sealed[Batch]) -> Batch:
+    """A part of a batch through per-article steps, on a worker."""
+    return run_steps(steps.value, batch.value)
 
 
-def _warc_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """`<warehouse>-warc/` next to the DuckDB file: where raw responses are archived."""
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    if not row or not row[0]:
-        return None
-    db = Path(row[0])
-    return db.with_name(f"{db.stem}-warc")
-
-
-@task(cache_policy=NONE)
-def process_task(articles: Sealed[list[Article]], cleaner: Cleaner, dedup: DedupSettings) -> Processed:
-    """Extract, clean and fingerprint one batch."""
-    return process(articles.value, cleaner, dedup)
-
-
-# Loading is one transaction that rolls back on any error, so a load that failed (a busy
-# disk, say) runs again with backoff and never doubles anything. Fetching retries per
-# request inside the fetcher; extraction turns a bad article into a Failure.
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1))
-def load_task(con: duckdb.DuckDBPyConnection, run_id: int, sealed: Sealed[tuple[Processed, LineCounts]],
-              dedup: DedupSettings) -> dict[str, int]:
-    """Deduplicate against the warehouse and load the batch (with its line counts) in one transaction."""
-    batch, line_counts = sealed.value
-    counts = load_batch(con, run_id, batch.articles, batch.fingerprints, dedup, line_counts)
-    return {"new": counts.new, "exact_duplicates": counts.exact_duplicates, "near_duplicates": counts.near_duplicates}
+def retried_step_task(step: Sealed[Step], batch: Sealed[Batch]) -> Batch:
+    """A step that is safe to run again (one transaction that rolls back on any error)."""
+    return step.value(batch.value)
 
 
-def run_ingest(con: duckdb.DuckDBPyConnection, run_id: int, locations: list[str], settings: Settings) -> Counter:
-    """Process every input location in batches; returns the run's counts.
+def _run_here(steps: Sequence[Step], batch: Batch) -> Batch:
+    for step in steps:
+        batch = retried_step_task(Sealed(step), Sealed(batch)) if step.retry_safe else step(batch)
+    return batch
 
-    Up to `parallel_batches` batches are extracted and cleaned at once on the task
-    runner, each split in one part per worker (processing is per article, so a batch
-    keeps every worker busy); each is deduplicated and loaded here, in input order, as
-    it completes.
-    """
+
+def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: ExecutorSettings) -> tuple[list[StepCount], int]:
+    """Every batch through ``steps``; returns each step's counts, in step order, and the failures.
+
+    The steps before the first per-article run happen here as each batch is read; that run
+    is submitted, up to ``parallel_batches`` batches at once; the steps after it happen
+    here, in input order, as each batch completes."""
     logger = get_run_logger()
-    cleaner = Cleaner.from_toml(settings.cleaning_rules)
-    dedup = DedupSettings.from_toml(settings.dedup_settings)
-    counts: Counter = Counter()
-    rule_counts: Counter = Counter()
-    seen: set[str] = set()
-    in_flight: deque[tuple[list[PrefectFuture[Processed]], list[Failure]]] = deque()
-    parts = settings.executor.workers or os.cpu_count() or 1
+    groups = placement(steps)
+    first_worker = next((i for i, (per_article, _) in enumerate(groups) if per_article), len(groups))
+    parts = executor.workers or os.cpu_count() or 1
+    counts: list[StepCount] = []
+    failed = 0
+    in_flight: deque[tuple[Batch, list[PrefectFuture[Batch]]]] = deque()
 
-    def load_oldest() -> None:
-        futures, failures = in_flight.popleft()
-        processed = Processed.merge([future.result() for future in futures])
-        lines = {h for hashes in processed.line_hashes for h in hashes}
-        stories = story_keys(processed.articles, processed.line_hashes)
-        stored = load_line_counts(con, {a.source for a in processed.articles}, lines, stories)
-        processed, line_counts = remove_learned_boilerplate(processed, cleaner, dedup, stored)
-        rule_counts.update(rule_hits(processed.articles))
-        failures += processed.failures
-        counts["extracted"] += len(processed.articles)
-        counts.update(load_task(con, run_id, Sealed((processed, line_counts)), dedup))
-        record_failures(con, run_id, failures)
-        counts["failed"] += len(failures)
-        logger.info("batch loaded: %s", dict(counts))
+    def finish_oldest() -> None:
+        batch, futures = in_flight.popleft()
+        batch.merge([future.result() for future in futures])
+        for per_article, group in groups[first_worker + 1 :]:
+            batch = _run_here(group, batch) if not per_article else _on_workers(group, batch, parts)
+        nonlocal failed
+        counts.extend(batch.counts)
+        failed += len(batch.failures)
+        logger.info("batch done: %s", {c.step: c.kept for c in totals(batch.counts)})
 
-    crawl = Crawl(con, run_id, settings.fetch, settings.sources, _warc_dir(con))
-    for batch in _batches(read_locations(locations, crawl), settings.batch_size):
-        failures = [item for item in batch if isinstance(item, Failure)]
-        articles = [item for item in batch if isinstance(item, Article)]
-        counts["read"] += len(batch)
-        fresh = _unseen(articles, known_urls(con, [a.url for a in articles]) | seen)
-        seen.update(a.url for a in fresh)
-        counts["skipped"] += len(articles) - len(fresh)
-        fetched = fetch_task(crawl, Sealed(fresh)) if any(map(Crawl.is_stub, fresh)) else fresh
-        failures += [item for item in fetched if isinstance(item, Failure)]
-        to_process = [item for item in fetched if isinstance(item, Article)]
-        if not to_process:  # nothing new in this batch: no tasks to run
-            record_failures(con, run_id, failures)
-            counts["failed"] += len(failures)
+    for batch in batches:
+        for _, group in groups[:first_worker]:
+            batch = _run_here(group, batch)
+        if first_worker == len(groups):
+            counts.extend(batch.counts)
+            failed += len(batch.failures)
             continue
-        chunk = -(-len(to_process) // parts)
-        futures = [process_task.submit(Sealed(to_process[i : i + chunk]), cleaner, dedup)
-                   for i in range(0, len(to_process), chunk)]
-        in_flight.append((futures, failures))
-        if len(in_flight) >= settings.executor.parallel_batches:
-            load_oldest()
+        worker_steps = Sealed(groups[first_worker][1])
+        in_flight.append((batch, [steps_task.submit(worker_steps, Sealed(part)) for part in batch.parts(parts)]))
+        batch.articles = []
+        if len(in_flight) >= executor.parallel_batches:
+            finish_oldest()
     while in_flight:
-        load_oldest()
-    crawl.close()
-    logger.info("cleaning rule hits: %s", dict(rule_counts.most_common()))
-    counts.update({k: crawl.counts[k] for k in ("fetched", "unchanged", "skipped")})
-    return counts
+        finish_oldest()
+    return totals(counts), failed
+
+
+def _on_workers(steps: list[Step], batch: Batch, parts: int) -> Batch:
+    sealed = Sealed(steps)
+    batch.merge([f.result() for f in [steps_task.submit(sealed, Sealed(p)) for p in batch.parts(parts)]])
+    return batch
+
+
+def run_counts(steps: list[StepCount], failed: int, crawl: Counter) -> dict[str, int]:
+    """The run's row in `runs`, from its steps' counts and the crawl's."""
+    by_step = {c.step: c for c in steps}
+
+    def step(name: str) -> StepCount:
+        return by_step.get(name, StepCount(name))
+
+    return {
+        "read": step("read").seen,
+        "skipped": step("skip known").dropped_total + crawl["skipped"],
+        "extracted": step("learned boilerplate").kept,
+        "failed": failed,
+        "new": step("load").kept,
+        "exact_duplicates": step("dedup").dropped["exact duplicate"],
+        "near_duplicates": step("dedup").dropped["near duplicate"],
+        "fetched": crawl["fetched"],
+        "unchanged": crawl["unchanged"],
+    }
 
 
 def task_runner(executor: ExecutorSettings) -> TaskRunner:
@@ -175,43 +150,88 @@ def task_runner(executor: ExecutorSettings) -> TaskRunner:
     raise NewswashError(f"unknown executor {executor.kind!r} (local, processes or dask)")
 
 
+def _settings(config_path: str | None, allow_private_hosts: bool = False) -> Settings:
+    settings = load_settings(Path(config_path) if config_path else None)
+    return settings.with_private_hosts_allowed() if allow_private_hosts else settings
+
+
+def _finish(warehouse: Warehouse, run_id: int, counts: dict[str, int], steps: list[StepCount]) -> dict:
+    warehouse.finish_run(run_id, "completed", counts, steps)
+    create_markdown_artifact(key="newswash-run-report", markdown=warehouse.run_report(run_id))
+    return {"run_id": run_id, **counts, "failure_reasons": warehouse.failure_reasons(run_id)}
+
+
 @flow(name="ingest", log_prints=True)
 def ingest_flow(locations: list[str], db_path: str | None = None, config_path: str | None = None,
                 allow_private_hosts: bool = False) -> dict:
     """Ingest into the warehouse; returns the run's id, counts, and failures counted by reason."""
-    settings = load_settings(Path(config_path) if config_path else None)
-    if allow_private_hosts:
-        settings = settings.with_private_hosts_allowed()
+    settings = _settings(config_path, allow_private_hosts)
     db = Path(db_path) if db_path else settings.db_path
-    with writer_lock(db, settings.lock_wait, on_wait=get_run_logger().warning), open_warehouse(db) as con:
-        run_id = start_run(con, locations)
+    with Warehouse.for_writing(db, settings.lock_wait, on_wait=get_run_logger().warning) as warehouse:
+        run_id = warehouse.start_run(locations)
         try:
-            counts = run_ingest(con, run_id, locations, settings)
+            crawl = Crawl(warehouse, run_id, settings.fetch, settings.sources, warehouse.warc_dir)
+            try:
+                steps, failed = run_pipeline(read_batches(read_locations(locations, crawl), settings.batch_size),
+                                     ingest_steps(settings, warehouse, crawl, run_id), settings.executor)
+            finally:
+                crawl.close()
         except BaseException:
-            finish_run(con, run_id, "failed", {})
+            warehouse.finish_run(run_id, "failed", {}, [])
             raise
-        finish_run(con, run_id, "completed", dict(counts))
-        create_markdown_artifact(key="newswash-run-report", markdown=markdown_report(con, run_id))
-        reasons = failure_reasons(con, run_id)
-    return {"run_id": run_id, **counts, "failure_reasons": reasons}
+        return _finish(warehouse, run_id, run_counts(steps, failed, crawl.counts), steps)
 
 
-def flow_for(settings: Settings) -> Flow:
-    """The ingest flow on the executor the settings name."""
-    return ingest_flow.with_options(task_runner=task_runner(settings.executor))
+@flow(name="reprocess", log_prints=True)
+def reprocess_flow(db_path: str | None = None, config_path: str | None = None) -> dict:
+    """Every archived page through the pipeline again (today's rules, no fetching); stored
+    articles updated in place, then every cluster formed again."""
+    settings = _settings(config_path)
+    db = Path(db_path) if db_path else settings.db_path
+    with Warehouse.for_writing(db, settings.lock_wait, on_wait=get_run_logger().warning) as warehouse:
+        rows = warehouse.archived_articles()
+        run_id = warehouse.start_run(["reprocess"])
+        try:
+            steps, failed = run_pipeline(read_batches(read_archived(row[1:] for row in rows), settings.batch_size),
+                                 reprocess_steps(settings, warehouse, run_id, {row[1]: row[0] for row in rows}),
+                                 settings.executor)
+            clusters = warehouse.recluster(run_id, settings.dedup)
+        except BaseException:
+            warehouse.finish_run(run_id, "failed", {}, [])
+            raise
+        counts = {**run_counts(steps, failed, Counter()), "new": 0, "exact_duplicates": clusters.exact_duplicates,
+                  "near_duplicates": clusters.near_duplicates}
+        return _finish(warehouse, run_id, counts, steps)
 
 
-def ingest(locations: list[str], db_path: Path | None = None, config_path: Path | None = None,
-           allow_private_hosts: bool = False, executor: str | None = None) -> dict:
-    """Run one ingest: the flow on the configured executor, or on `executor` when given."""
-    settings = load_settings(config_path)
-    if executor:
-        settings = settings.with_executor(executor)
+def flow_for(settings: Settings, flow_: Flow = ingest_flow) -> Flow:
+    """A flow on the executor the settings name."""
+    return flow_.with_options(task_runner=task_runner(settings.executor))
+
+
+def start(settings: Settings, executor: str | None) -> Settings:
+    """The settings with ``executor`` when given; a local API shared with pool workers when they need one."""
+    settings = settings.with_executor(executor) if executor else settings
     if settings.executor.kind == "processes":
         share_ephemeral_api()
+    return settings
+
+
+def ingest(locations: list[str], settings: Settings, db_path: Path | None = None, config_path: Path | None = None,
+           allow_private_hosts: bool = False, executor: str | None = None) -> dict:
+    """Run one ingest: the flow on the configured executor, or on `executor` when given."""
+    settings = start(settings, executor)
     return flow_for(settings)(
         locations,
         db_path=str(db_path) if db_path else None,
         config_path=str(config_path) if config_path else None,
         allow_private_hosts=allow_private_hosts,
     )
+
+
+def reprocess(settings: Settings, db_path: Path | None = None, config_path: Path | None = None,
+              executor: str | None = None) -> dict:
+    """Run one reprocess flow."""
+    settings = start(settings, executor)
+    return flow_for(settings, reprocess_flow)(db_path=str(db_path) if db_path else None,
+                                              config_path=str(config_path) if config_path else None)

@@ -1,87 +1,95 @@
-"""The stages between reading and loading, as plain functions over batches of articles.
+"""The pipeline: the order of the steps, written once.
 
-`process` is the CPU-heavy part and runs on the executor's workers: extraction, cleaning,
-fingerprints and line hashes, each article on its own. `remove_learned_boilerplate` runs
-where the warehouse is: it needs the stored counts of the batch's lines, which only the
-batch's line hashes can select (loading every stored count of a source would cost time
-in the size of the warehouse, at every batch).
+    read → skip known → fetch → extract → clean → fingerprint → learned boilerplate → dedup → load
+
+Every command runs this list or a part of it: ``ingest``, ``run`` and ``serve`` all of it;
+``reprocess`` reads archived responses instead of fetching and updates stored articles
+(then forms every cluster again); ``extract`` stops after clean. Each step is a module of
+``newswash/steps/`` with one job; where a step runs (a worker, the flow's process) is the
+flow's choice (``flows/ingest.py``), by the step's ``per_article``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from typing import TYPE_CHECKING
 
-import numpy as np
+from newswash.cleaners import Cleaner
+from newswash.records import Article, Failure, StepCount
+from newswash.settings import Settings
+from newswash.step import Batch, Step, short_reason
+from newswash.steps.clean import Clean
+from newswash.steps.dedup import Dedup
+from newswash.steps.extract import Extract
+from newswash.steps.fetch import Fetch
+from newswash.steps.fingerprint import Fingerprint
+from newswash.steps.learned_boilerplate import LearnedBoilerplate
+from newswash.steps.load import Load
+from newswash.steps.skip_known import SkipKnown
+from newswash.steps.update import Update
 
-from newswash.cleaners import Cleaner, extract
-from newswash.cleaners.boilerplate import LineCounts, body_line_hashes, count_lines
-from newswash.dedup import DedupSettings, Fingerprints, fingerprint
-from newswash.records import Article, Failure
+if TYPE_CHECKING:
+    from newswash.sources.crawl import Crawl
+    from newswash.warehouse import Warehouse
 
-
-@dataclass
-class Processed:
-    """A batch after extraction, cleaning and fingerprinting; ``line_hashes[i]`` are article
-    i's ``body_line_hashes`` (what learned boilerplate is decided on)."""
-
-    articles: list[Article]
-    fingerprints: Fingerprints
-    failures: list[Failure] = field(default_factory=list)
-    line_hashes: list[list[int]] = field(default_factory=list)
-
-    @classmethod
-    def merge(cls, parts: list[Processed]) -> Processed:
-        """One batch from parts processed apart, in order."""
-        return cls(
-            [a for p in parts for a in p.articles],
-            Fingerprints.concat([p.fingerprints for p in parts]),
-            [f for p in parts for f in p.failures],
-            [h for p in parts for h in p.line_hashes],
-        )
+READ = "read"
 
 
-def extract_and_clean(article: Article, cleaner: Cleaner) -> Article | Failure:
-    """One article through extraction and cleaning; any problem becomes a Failure with its reason."""
-    try:
-        article = extract(article)
-        if article.error:
-            return Failure(article.url, "extract", article.error)
-        article = cleaner(article)
-    except Exception as exc:  # a broken page must not stop the batch
-        return Failure(article.url, "extract", f"{type(exc).__name__}: {exc}")
-    if not article.body.strip():
-        return Failure(article.url, "clean", "no text left after cleaning")
-    article.content = ""  # the raw page is not carried past extraction
-    return article
+def ingest_steps(settings: Settings, warehouse: Warehouse, crawl: Crawl, run_id: int) -> list[Step]:
+    """Everything after reading, in order."""
+    cleaner = Cleaner(settings.cleaning)
+    return [
+        SkipKnown(warehouse),
+        Fetch(crawl),
+        *article_steps(settings, cleaner),
+        Fingerprint(settings.dedup),
+        LearnedBoilerplate(warehouse, cleaner, settings.dedup),
+        Dedup(warehouse, settings.dedup),
+        Load(warehouse, run_id),
+    ]
 
 
-def process(articles: list[Article], cleaner: Cleaner, dedup: DedupSettings) -> Processed:
-    """Extract and clean each article; fingerprint and hash the lines of those that are kept."""
-    kept: list[Article] = []
-    failures: list[Failure] = []
-    for article in articles:
-        result = extract_and_clean(article, cleaner)
-        (failures if isinstance(result, Failure) else kept).append(result)
-    hashes = [body_line_hashes(a) for a in kept]
-    return Processed(kept, fingerprint([a.body for a in kept], dedup), failures, hashes)
+def reprocess_steps(settings: Settings, warehouse: Warehouse, run_id: int, ids: dict[str, int]) -> list[Step]:
+    """Archived pages through the same steps, updating their stored articles (``ids``: url → id)."""
+    cleaner = Cleaner(settings.cleaning)
+    return [
+        *article_steps(settings, cleaner),
+        Fingerprint(settings.dedup),
+        LearnedBoilerplate(warehouse, cleaner, settings.dedup),
+        Update(warehouse, run_id, ids),
+    ]
 
 
-def remove_learned_boilerplate(
-    batch: Processed, cleaner: Cleaner, dedup: DedupSettings, stored: LineCounts
-) -> tuple[Processed, LineCounts]:
-    """Learned site boilerplate out of a processed batch, given the stored counts of its
-    lines: changed articles are fingerprinted again, emptied ones become failures.
-    Returns the batch and its line counts (what loading adds to the stored ones)."""
-    lengths = [len(a.body) for a in batch.articles]
-    counts = cleaner.remove_boilerplate(batch.articles, stored, batch.line_hashes)
-    emptied = [a for a in batch.articles if a.error]
-    if emptied:  # the counts cover the articles that will be loaded (count_lines skips errors)
-        counts = count_lines(batch.articles, batch.line_hashes, stored.stories)
-    keep = np.flatnonzero([not a.error for a in batch.articles])
-    articles = [batch.articles[i] for i in keep]
-    fingerprints = batch.fingerprints.take(keep)
-    changed = np.flatnonzero([len(a.body) != lengths[i] for a, i in zip(articles, keep)])
-    if len(changed):
-        fingerprints.put(changed, fingerprint([articles[i].body for i in changed], dedup))
-    failures = batch.failures + [Failure(a.url, "clean", a.error) for a in emptied]
-    return Processed(articles, fingerprints, failures, [batch.line_hashes[i] for i in keep]), counts
+def article_steps(settings: Settings, cleaner: Cleaner | None = None) -> list[Step]:
+    """Extract and clean: all ``newswash extract`` runs."""
+    return [Extract(), Clean(cleaner or Cleaner(settings.cleaning))]
+
+
+def read_batches(items: Iterable[Article | Failure], size: int) -> Iterator[Batch]:
+    """What the readers give, in batches of ``size``, each with its ``read`` count."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        failures = [item for item in chunk if isinstance(item, Failure)]
+        count = StepCount(READ, len(chunk), len(chunk) - len(failures))
+        count.dropped.update(short_reason(f.reason) for f in failures)
+        yield Batch([item for item in chunk if isinstance(item, Article)], failures, [count])
+
+
+def placement(steps: Sequence[Step]) -> list[tuple[bool, list[Step]]]:
+    """The steps in runs of the same ``per_article`` (those the flow may hand to workers), in order."""
+    groups: list[tuple[bool, list[Step]]] = []
+    for step in steps:
+        if groups and groups[-1][0] == step.per_article:
+            groups[-1][1].append(step)
+        else:
+            groups.append((step.per_article, [step]))
+    return groups
+
+
+def totals(counts: Iterable[StepCount]) -> list[StepCount]:
+    """Counts of the same step added up, in the order the steps first appear."""
+    by_step: dict[str, StepCount] = {}
+    for count in counts:
+        by_step.setdefault(count.step, StepCount(count.step)).add(count)
+    return list(by_step.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, NamedTuple
@@ -51,3 +52,27 @@ class Failure(NamedTuple):
     location: str
     stage: str
     reason: str
+
+
+@dataclass
+class StepCount:
+    """What one pipeline step did in a run (or a batch): items that came in (``seen``),
+    went on (``kept``), were dropped (by reason), and the seconds it took.
+    ``seen == kept + dropped_total``."""
+
+    step: str
+    seen: int = 0
+    kept: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def dropped_total(self) -> int:
+        return sum(self.dropped.values())
+
+    def add(self, other: StepCount) -> None:
+        """Count ``other`` (the same step, another batch or part) in, in place."""
+        self.seen += other.seen
+        self.kept += other.kept
+        self.dropped.update(other.dropped)
+        self.seconds += other.seconds

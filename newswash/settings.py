@@ -1,4 +1,6 @@
-"""Settings: the bundled defaults in config/newswash.toml, overridden by a user file."""
+"""The one settings loader: config/newswash.toml and the files it names (cleaning rules,
+dedup settings, sources), each bundled default overridden by the user's, every key checked
+before anything starts. Defaults live in the bundled TOML files only."""
 
 from __future__ import annotations
 
@@ -6,13 +8,16 @@ import tomllib
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
+from newswash.config_tables import check_type
+from newswash.dedup.settings import DedupSettings
 from newswash.errors import NewswashError
 
 
 SOURCE_KINDS = ("auto", "feed", "sitemap", "homepage", "page", "urls", "path")
 SOURCE_FETCH_OPTIONS = ("user_agent", "per_host_delay", "per_host_concurrency", "recheck_after")
+PATH_KEYS = ("path", "rules", "settings")
 
 
 @dataclass(frozen=True)
@@ -67,12 +72,14 @@ class ExecutorSettings:
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything a command needs, validated: paths resolved, cleaning and dedup settings read."""
+
     db_path: Path
     lock_wait: float
     batch_size: int
     executor: ExecutorSettings
-    cleaning_rules: Path
-    dedup_settings: Path
+    cleaning: Mapping[str, Any]
+    dedup: DedupSettings
     fetch: FetchSettings
     sources: tuple[Source, ...]
 
@@ -85,9 +92,9 @@ class Settings:
         return replace(self, fetch=replace(self.fetch, allow_private_hosts=True))
 
 
-def default_config_path() -> Path:
-    """The bundled config/newswash.toml."""
-    return Path(str(resources.files("newswash.config").joinpath("newswash.toml")))
+def bundled(name: str) -> Path:
+    """A bundled settings file of config/ (newswash.toml, cleaning.toml, dedup.toml, sources.toml)."""
+    return Path(str(resources.files("newswash.config").joinpath(name)))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -136,37 +143,99 @@ def _source(entry: dict[str, Any], base: Path) -> Source:
 
 
 def load_settings(config: Path | None = None) -> Settings:
-    """Merge a user config over the defaults; paths resolve against their own file.
-
-    The bundled sources come from config/sources.toml; `[[sources]]` in a user config replace them.
-    """
-    default = default_config_path()
-    bundled_sources = default.parent / "sources.toml"
-    layers = [(_read_toml(default), default.parent), (_read_toml(bundled_sources), bundled_sources.parent)]
+    """The bundled settings with ``config``'s over them, key by key; paths resolve against
+    their own file. The bundled sources come from config/sources.toml; ``[[sources]]`` in a
+    user config replace them. Any unknown section or key, wrong type, bad rule or regex is
+    a ``NewswashError`` naming the file and the key."""
+    default = bundled("newswash.toml")
+    merged = _resolved(_read_toml(default), default.parent)
+    sources = [_source(s, default.parent) for s in _read_toml(bundled("sources.toml")).get("sources", [])]
     if config is not None:
-        layers.append((_read_toml(config), config.resolve().parent))
+        user = _read_toml(config)
+        if "sources" in user:
+            sources = [_source(s, config.resolve().parent) for s in _entries(user.pop("sources"), config)]
+        _check_keys(user, merged, config)
+        for section, values in _resolved(user, config.resolve().parent).items():
+            merged[section].update(values)
+    else:
+        config = default
+    warehouse, pipeline = merged["warehouse"], merged["pipeline"]
+    return Settings(
+        db_path=warehouse["path"],
+        lock_wait=float(warehouse["lock_wait"]),
+        batch_size=int(pipeline["batch_size"]),
+        executor=ExecutorSettings(**merged["executor"]),
+        cleaning=load_cleaning(merged["cleaning"]["rules"]),
+        dedup=load_dedup(merged["dedup"]["settings"]),
+        fetch=FetchSettings(**merged["fetch"]),
+        sources=tuple(sources),
+    )
 
-    merged: dict[str, Any] = {}
-    for data, base in layers:
-        for section, values in data.items():
-            if section == "sources":
-                merged["sources"] = [_source(s, base) for s in values]
-                continue
-            target = merged.setdefault(section, {})
-            for key, value in values.items():
-                if key in ("path", "rules", "settings"):
-                    value = _resolve(value, base)
-                target[key] = value
+
+def _resolved(data: dict[str, Any], base: Path) -> dict[str, dict[str, Any]]:
+    """Sections of a newswash.toml with their file paths made absolute."""
+    return {section: {key: _resolve(value, base) if key in PATH_KEYS else value for key, value in values.items()}
+            for section, values in data.items()}
+
+
+def _entries(value: Any, path: Path) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise NewswashError(f"{path}: [[sources]] must be a list of tables")
+    return value
+
+
+def _check_keys(user: dict[str, Any], defaults: dict[str, dict[str, Any]], path: Path) -> None:
+    """Refuse sections and keys the bundled newswash.toml does not have, and values of another type."""
+    for section, values in user.items():
+        if section not in defaults or not isinstance(values, dict):
+            raise NewswashError(f"{path}: unknown section [{section}]")
+        for key, value in values.items():
+            if key not in defaults[section]:
+                raise NewswashError(f"{path}: unknown key [{section}] {key}")
+            expected = type(defaults[section][key])
+            kind = "str" if key in PATH_KEYS else "float" if expected is float else expected.__name__
+            try:
+                check_type(value, kind, f"[{section}] {key}")
+            except ValueError as exc:
+                raise NewswashError(f"{path}: {exc}") from None
+
+
+def load_cleaning(path: Path | None = None) -> dict[str, Any]:
+    """The cleaning config: the bundled config/cleaning.toml with ``path``'s tables over it,
+    key by key; its ``[[rules]]`` replace the bundled rules, or with top-level
+    ``extend_default = true`` update them by name (``enabled = false`` alone disables one)
+    and add new ones. Checked by building a Cleaner from it."""
+    from newswash.cleaners import Cleaner
+
+    base = _read_toml(bundled("cleaning.toml"))
+    config = base
+    if path is not None and path != bundled("cleaning.toml"):
+        user = _read_toml(path)
+        extend = user.pop("extend_default", False)
+        unknown = sorted(set(user) - set(base))
+        if unknown:
+            raise NewswashError(f"{path}: unknown table [{unknown[0]}]")
+        rules = user.get("rules", [])
+        if extend:
+            by_name = {r["name"]: dict(r) for r in base["rules"]}
+            for rule in rules:
+                by_name[rule.get("name")] = {**by_name.get(rule.get("name"), {}), **rule}
+            rules = list(by_name.values())
+        config = {table: {**base[table], **user.get(table, {})} for table in ("settings", "structure", "boilerplate")}
+        config["rules"] = rules
     try:
-        return Settings(
-            db_path=merged["warehouse"]["path"],
-            lock_wait=float(merged["warehouse"]["lock_wait"]),
-            batch_size=int(merged["pipeline"]["batch_size"]),
-            executor=ExecutorSettings(**merged["executor"]),
-            cleaning_rules=merged["cleaning"]["rules"],
-            dedup_settings=merged["dedup"]["settings"],
-            fetch=FetchSettings(**merged["fetch"]),
-            sources=tuple(merged.get("sources", ())),
-        )
-    except (KeyError, TypeError) as exc:
-        raise NewswashError(f"config is missing or has an unknown setting: {exc}") from None
+        Cleaner(config)
+    except (ValueError, TypeError) as exc:
+        raise NewswashError(f"{path or bundled('cleaning.toml')}: {exc}") from None
+    return config
+
+
+def load_dedup(path: Path | None = None) -> DedupSettings:
+    """Dedup settings: the bundled config/dedup.toml with ``path``'s keys over it."""
+    data = _read_toml(bundled("dedup.toml"))
+    if path is not None:
+        data.update(_read_toml(path))
+    try:
+        return DedupSettings.from_mapping(data)
+    except (ValueError, TypeError) as exc:
+        raise NewswashError(f"{path or bundled('dedup.toml')}: {exc}") from None

@@ -4,25 +4,23 @@ pages, pages fetched incrementally, every request logged to fetch_log and archiv
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import duckdb
-
 from newswash.records import Article, Failure
 from newswash.settings import FetchSettings, Source
-from newswash.sources import fetchlog
 from newswash.sources.charset import decode
 from newswash.sources.discovery import canonical_link, classify, feed_links, guesses, looks_like_homepage
 from newswash.sources.feeds import Link, parse_feed
 from newswash.sources.fetcher import LISTING_TYPES, PAGE_TYPES, Fetcher, Request, Response
+from newswash.sources.history import FetchHistory
 from newswash.sources.progress import Progress
 from newswash.sources.sitemaps import parse_sitemap
 from newswash.sources.urls import host_key, is_url, matches, normalize
 from newswash.sources.warc import WarcArchive, read_at
-from newswash.warehouse.store import known_urls
 
 MAX_DEPTH = 4  # homepage → sitemap index → sitemap → pages
 
@@ -40,9 +38,9 @@ class Location:
 class Crawl:
     """Fetching for one ingest run; `counts` holds fetched, unchanged and skipped."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: int, settings: FetchSettings,
+    def __init__(self, history: FetchHistory, run_id: int, settings: FetchSettings,
                  sources: tuple[Source, ...], warc_dir: Path | None) -> None:
-        self.con, self.run_id, self.settings = con, run_id, settings
+        self.history, self.run_id, self.settings = history, run_id, settings
         self.sources = sources
         self.progress = Progress(settings.progress)
         self.fetcher = Fetcher(settings, on_response=self.progress.done)
@@ -74,7 +72,7 @@ class Crawl:
         """Fetch locations and what they lead to, level by level; article pages come back as stubs
         (URL only) to fetch later, or with their content when a location was itself a page."""
         found: list[Article | Failure] = []
-        seen = known_urls(self.con, [loc.url for loc in locations])  # pages already stored
+        seen = self.history.known_urls([loc.url for loc in locations])  # pages already stored
         self.counts["skipped"] += len(seen)
         queue = locations
         for _ in range(MAX_DEPTH):
@@ -104,7 +102,7 @@ class Crawl:
         """The body; for a 304, the body archived when it was last fetched."""
         if response.outcome == "fetched":
             return response.content
-        last = fetchlog.last_fetches(self.con, [url]).get(url)
+        last = self.history.last_fetches([url]).get(url)
         if last and last.warc_path and last.warc_offset is not None:
             record = read_at(Path(last.warc_path), last.warc_offset)
             return record.content if record else None
@@ -139,7 +137,7 @@ class Crawl:
                 return [Location(u, "auto", source) for u in listed]
             if location.kind == "homepage":
                 return [Location(u, "auto", source, guess=True) for u in guesses(url)]
-        page = self._page(url, response, html)
+        page = page_article(url, response.final_url, response.media_type, html)
         page.source = source.name if source else urlsplit(url).hostname or ""
         found.append(page)
         return []
@@ -184,17 +182,11 @@ class Crawl:
             if response.outcome != "fetched":
                 result.append(Failure(stub.url, "fetch", response.reason))
                 continue
-            page = self._page(stub.url, response, decode(response.content, response.charset))
+            page = page_article(stub.url, response.final_url, response.media_type,
+                                decode(response.content, response.charset))
             page.source = stub.source
             result.append(page)
         return result
-
-    def _page(self, url: str, response: Response, text: str) -> Article:
-        html = response.media_type != "text/plain"
-        canonical = canonical_link(text, response.final_url or url) if html else None
-        if response.final_url and response.final_url != url:
-            canonical = canonical or response.final_url
-        return Article(url=url, content=text, content_type="html" if html else "text", canonical_url=canonical)
 
     def _fetch(self, wanted: list[tuple[str, Source | None, frozenset[str]]], kind: str) -> list[Response | None]:
         """Fetch URLs not fetched recently (conditionally when seen before); log and archive each.
@@ -202,7 +194,7 @@ class Crawl:
         None stands for a URL skipped because it was fetched less than `recheck_after` ago.
         Listings are always re-checked.
         """
-        history = fetchlog.last_fetches(self.con, [url for url, _, _ in wanted])
+        history = self.history.last_fetches([url for url, _, _ in wanted])
         now = datetime.utcnow()
         requests: list[Request | None] = []
         for url, source, types in wanted:
@@ -232,5 +224,28 @@ class Crawl:
             rows.append((response, kind, source.name if source else None, extra))
         rows += [(r, "robots", None, {}) for r in self.fetcher.robots_responses]
         self.fetcher.robots_responses.clear()
-        fetchlog.record(self.con, self.run_id, rows)
+        self.history.record_fetches(self.run_id, rows)
         return responses
+
+
+def page_article(url: str, final_url: str | None, media_type: str | None, text: str) -> Article:
+    """A fetched page as an article: HTML unless served as plain text; its canonical URL is
+    the page's ``<link rel="canonical">``, else where a redirect led."""
+    html = media_type != "text/plain"
+    canonical = canonical_link(text, final_url or url) if html else None
+    if final_url and final_url != url:
+        canonical = canonical or final_url
+    return Article(url=url, content=text, content_type="html" if html else "text", canonical_url=canonical)
+
+
+def read_archived(rows: Iterable[tuple[str, str, str | None, str, int]]) -> Iterator[Article | Failure]:
+    """Articles from archived responses, (url, source, final_url, warc_path, warc_offset) each,
+    as the crawl made them when it fetched them; a record gone missing is a failure."""
+    for url, source, final_url, warc_path, offset in rows:
+        record = read_at(Path(warc_path), offset)
+        if record is None:
+            yield Failure(url, "read", f"archived response missing: {warc_path}@{offset}")
+            continue
+        page = page_article(url, final_url, record.media_type, decode(record.content, record.charset))
+        page.source = source
+        yield page

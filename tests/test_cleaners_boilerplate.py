@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import random
 from pathlib import Path
 
@@ -24,7 +26,13 @@ from newswash.warehouse.store import open_warehouse
 
 PROMO = "Get our free daily briefing"
 ABOUT = "Acme Corp is a global provider of widgets and employs around 1,300 people worldwide."
-SETTINGS = BoilerplateSettings(min_source_articles=4, min_articles=3, sentence_min_articles=6, sentence_min_share=0.5)
+
+def bp_settings(**changes: object) -> BoilerplateSettings:
+    """The bundled [boilerplate] settings with ``changes``."""
+    return dataclasses.replace(Cleaner().boilerplate, **changes)
+
+
+SETTINGS = bp_settings(min_source_articles=4, min_articles=3, sentence_min_articles=6, sentence_min_share=0.5)
 
 
 def story(i: int, source: str = "acme", extra: tuple[str, ...] = (PROMO, ABOUT)) -> Article:
@@ -66,7 +74,7 @@ def test_sentence_lines_need_many_articles() -> None:
 
 def test_no_removal_before_min_source_articles() -> None:
     batch = [story(i) for i in range(3)]
-    remove_site_boilerplate(batch, None, BoilerplateSettings(min_source_articles=4, min_articles=2))
+    remove_site_boilerplate(batch, None, bp_settings(min_source_articles=4, min_articles=2))
     assert all(PROMO in a.body and not a.removals for a in batch)
 
 
@@ -105,7 +113,7 @@ def test_all_boilerplate_article_gets_error_and_disabled_does_nothing() -> None:
     assert promo_only.error and promo_only.body == ""
     assert not any(a.error for a in batch[:4])
     batch = [story(i) for i in range(6)]
-    remove_site_boilerplate(batch, None, BoilerplateSettings(enabled=False))
+    remove_site_boilerplate(batch, None, bp_settings(enabled=False))
     assert all(not a.removals for a in batch)
 
 
@@ -141,7 +149,7 @@ def test_warehouse_counts_round_trip(tmp_path: Path) -> None:
     # a later run: the stored counts decide for a new article of the known site
     with open_warehouse(tmp_path / "w.duckdb") as con:
         late = story(50)
-        remove_site_boilerplate([late], load_line_counts(con, ["acme"]), BoilerplateSettings(min_source_articles=4, min_articles=3))
+        remove_site_boilerplate([late], load_line_counts(con, ["acme"]), bp_settings(min_source_articles=4, min_articles=3))
         assert PROMO not in late.body
 
 
@@ -152,7 +160,7 @@ def test_copies_of_one_story_in_a_batch_count_once() -> None:
                       body="The mayor resigned on Monday\n\nShort line of the story") for i in range(10)]
     others = [Article(url=f"https://acme.example/other/{i}", source="acme", body=f"Other story number {i}")
               for i in range(10)]
-    counts = remove_site_boilerplate(copies + others, None, BoilerplateSettings(min_source_articles=5, min_articles=3))
+    counts = remove_site_boilerplate(copies + others, None, bp_settings(min_source_articles=5, min_articles=3))
     assert counts.articles["acme"] == 11
     assert all(a.body == "The mayor resigned on Monday\n\nShort line of the story" and not a.error for a in copies)
 
@@ -161,7 +169,7 @@ def test_a_copy_of_a_story_counted_in_an_earlier_run_counts_nothing(tmp_path: Pa
     """The same story listed under a new URL in each later run (a batch of its own) must not
     pile up counts until its lines pass for furniture."""
     body = "The mayor resigned on Monday\n\nShort line of the story"
-    settings = BoilerplateSettings(min_source_articles=1, min_articles=3)
+    settings = bp_settings(min_source_articles=1, min_articles=3)
     with open_warehouse(tmp_path / "w.duckdb") as con:
         add_line_counts(con, [Article(url="https://acme.example/0/story", source="acme", body=body)])
         for i in range(1, 10):

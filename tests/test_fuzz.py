@@ -27,7 +27,9 @@ from hypothesis import strategies as st
 from newswash.cleaners import Cleaner, extract
 from newswash.cleaners.boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, normalize_line
 from newswash.dedup import DedupSettings, fingerprint
-from newswash.pipeline import extract_and_clean
+from newswash.step import Batch, run_steps
+from newswash.steps.clean import Clean
+from newswash.steps.extract import Extract
 from newswash.records import Article, Failure, Removal
 from newswash.sources.charset import decode
 from newswash.sources.feeds import Feed, Link, parse_feed
@@ -229,10 +231,12 @@ def test_txt_and_html_files_give_one_article_then_an_article_or_a_failure(conten
     assert isinstance(article, Article) and isinstance(article.content, str)
     assert article.content_type == ("text" if suffix == ".txt" else "html")
     assert article.url.startswith("file://") and article.path
-    result = extract_and_clean(article, CLEANER)
-    if isinstance(result, Failure):
-        assert _is_failure(result) and result.stage in ("extract", "clean")
-    else:
+    batch = run_steps([Extract(), Clean(CLEANER)], Batch([article]))
+    assert len(batch.articles) + len(batch.failures) == 1
+    assert all(c.seen == c.kept + c.dropped_total for c in batch.counts)
+    for failure in batch.failures:
+        assert _is_failure(failure) and failure.stage in ("extract", "clean")
+    for result in batch.articles:
         assert isinstance(result, Article) and result.body.strip() and result.error is None
 
 

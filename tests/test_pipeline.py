@@ -1,17 +1,25 @@
-"""The batch stages: processing on a worker, learned boilerplate where the warehouse is."""
+"""The pipeline's steps: counted, in parts or whole, learned boilerplate against a real warehouse."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 
 from newswash.cleaners import Cleaner, count_lines
-from newswash.cleaners.boilerplate import SITE_BOILERPLATE, LineCounts
-from newswash.dedup import DedupSettings, fingerprint
-from newswash.pipeline import Processed, process, remove_learned_boilerplate
-from newswash.records import Article
+from newswash.cleaners.boilerplate import SITE_BOILERPLATE
+from newswash.dedup import fingerprint
+from newswash.pipeline import article_steps, ingest_steps, placement, read_batches
+from newswash.records import Article, Failure
+from newswash.settings import load_settings
+from newswash.step import Batch, run_steps
+from newswash.steps.fingerprint import Fingerprint
+from newswash.steps.learned_boilerplate import LearnedBoilerplate
+from newswash.warehouse import Warehouse
 
 PROMO = "Get the Acme Daily briefing in your inbox every morning"
-DEDUP = DedupSettings.from_toml(None)
+SETTINGS = load_settings()
+DEDUP = SETTINGS.dedup
 
 
 def story(i: int) -> str:
@@ -19,17 +27,25 @@ def story(i: int) -> str:
             f"Residents of town {i} said the river crossing had been closed for {i + 3} months.")
 
 
-def test_learned_boilerplate_leaves_fingerprints_and_counts_as_if_the_lines_were_never_there() -> None:
+def processed(articles: list[Article]) -> Batch:
+    return run_steps([*article_steps(SETTINGS), Fingerprint(DEDUP)], Batch(articles))
+
+
+def test_learned_boilerplate_leaves_fingerprints_and_counts_as_if_the_lines_were_never_there(tmp_path: Path) -> None:
     articles = [Article(url=f"https://acme.example/{i}", source="acme", content=f"{story(i)}\n\n{PROMO}",
                         content_type="text") for i in range(12)]
     articles.append(Article(url="https://acme.example/promo", source="acme", content=PROMO, content_type="text"))
-    processed = process(articles, Cleaner(), DEDUP)
-    assert len(processed.articles) == 13 and all(PROMO in a.body for a in processed.articles)
+    batch = processed(articles)
+    assert len(batch.articles) == 13 and all(PROMO in a.body for a in batch.articles)
 
-    batch, counts = remove_learned_boilerplate(processed, Cleaner(), DEDUP, LineCounts())
+    with Warehouse.for_writing(tmp_path / "wh.duckdb", 5) as warehouse:
+        batch = LearnedBoilerplate(warehouse, Cleaner(), DEDUP)(batch)
 
     assert [f.location for f in batch.failures] == ["https://acme.example/promo"]
     assert batch.failures[0].reason == "empty body after removing site boilerplate"
+    assert batch.counts[-1].step == "learned boilerplate"
+    assert (batch.counts[-1].seen, batch.counts[-1].kept) == (13, 12)
+    assert batch.counts[-1].dropped == {"empty body after removing site boilerplate": 1}
     assert len(batch.articles) == 12 and not any(PROMO in a.body for a in batch.articles)
     assert all(a.removals[-1].rule == SITE_BOILERPLATE for a in batch.articles)
     fresh = fingerprint([a.body for a in batch.articles], DEDUP)
@@ -37,8 +53,8 @@ def test_learned_boilerplate_leaves_fingerprints_and_counts_as_if_the_lines_were
     assert np.array_equal(batch.fingerprints.signatures, fresh.signatures)
     assert np.array_equal(batch.fingerprints.band_keys, fresh.band_keys)
     assert np.array_equal(batch.fingerprints.sizes, fresh.sizes)
-    assert counts == count_lines(batch.articles)  # the emptied article is not counted
-    assert counts.articles["acme"] == 12
+    assert batch.line_counts == count_lines(batch.articles)  # the emptied article is not counted
+    assert batch.line_counts.articles["acme"] == 12
 
 
 def test_a_batch_processed_in_parts_merges_into_the_whole() -> None:
@@ -46,12 +62,33 @@ def test_a_batch_processed_in_parts_merges_into_the_whole() -> None:
         return [Article(url=f"https://acme.example/{i}", source="acme", content=story(i) if i != 4 else "  ",
                         content_type="text") for i in range(8)]
 
-    whole = process(articles(), Cleaner(), DEDUP)
-    merged = Processed.merge([process(articles()[:3], Cleaner(), DEDUP), process(articles()[3:], Cleaner(), DEDUP)])
+    whole = processed(articles())
+    merged = Batch([])
+    merged.merge([processed(part.articles) for part in Batch(articles()).parts(3)])
     assert [a.body for a in merged.articles] == [a.body for a in whole.articles] and len(whole.articles) == 7
     assert merged.failures == whole.failures and len(whole.failures) == 1
     assert merged.line_hashes == whole.line_hashes
     assert merged.fingerprints.exact == whole.fingerprints.exact
     assert np.array_equal(merged.fingerprints.signatures, whole.fingerprints.signatures)
-    assert np.array_equal(merged.fingerprints.sizes, whole.fingerprints.sizes)
-    assert np.array_equal(merged.fingerprints.band_keys, whole.fingerprints.band_keys)
+    assert [(c.step, c.seen, c.kept, dict(c.dropped)) for c in merged.counts] == \
+        [(c.step, c.seen, c.kept, dict(c.dropped)) for c in whole.counts]
+    assert [c.step for c in whole.counts] == ["extract", "clean", "fingerprint"]
+    assert whole.counts[0].dropped == {"empty content": 1}
+
+
+def test_reading_counts_what_came_in_and_what_failed() -> None:
+    items = [Article(url=f"u{i}") for i in range(5)] + [Failure("f.jsonl:3", "read", "not JSON (line 3)")]
+    batches = list(read_batches(items, 4))
+    assert [len(b.articles) for b in batches] == [4, 1]
+    assert [(c.seen, c.kept, dict(c.dropped)) for b in batches for c in b.counts] == \
+        [(4, 4, {}), (2, 1, {"not JSON": 1})]
+
+
+def test_the_stage_order_is_written_once_and_workers_get_the_per_article_run(tmp_path: Path) -> None:
+    with Warehouse.for_writing(tmp_path / "wh.duckdb", 5) as warehouse:
+        steps = ingest_steps(SETTINGS, warehouse, None, 1)  # type: ignore[arg-type]
+    assert [s.name for s in steps] == ["skip known", "fetch", "extract", "clean", "fingerprint",
+                                       "learned boilerplate", "dedup", "load"]
+    assert [(per_article, [s.name for s in group]) for per_article, group in placement(steps)] == [
+        (False, ["skip known", "fetch"]), (True, ["extract", "clean", "fingerprint"]),
+        (False, ["learned boilerplate", "dedup", "load"])]

@@ -156,3 +156,34 @@ def recluster_all(con: duckdb.DuckDBPyConnection, run_id: int, settings: DedupSe
             total.exact_duplicates += clusters.exact_duplicates
             total.near_duplicates += clusters.near_duplicates
     return total
+
+
+REPROCESSED = ("title", "author", "authors", "tags", "paywalled", "canonical_url", "published_at", "updated_at",
+               "language", "site_name", "attribution", "body")
+
+
+def archived_articles(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str, str | None, str, int]]:
+    """(id, url, source, final_url, warc_path, warc_offset) of every article whose response is
+    archived (its latest 200), in id order."""
+    return con.execute(
+        """
+        SELECT a.id, a.url, a.source, l.final_url, l.warc_path, l.warc_offset FROM articles a JOIN (
+            SELECT url, arg_max(final_url, fetched_at) AS final_url, arg_max(warc_path, fetched_at) AS warc_path,
+                   arg_max(warc_offset, fetched_at) AS warc_offset
+            FROM fetch_log WHERE outcome = 'fetched' AND warc_path IS NOT NULL GROUP BY url
+        ) l USING (url) ORDER BY a.id
+        """
+    ).fetchall()
+
+
+def update_articles(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], articles: list[Article],
+                    fingerprints: Fingerprints) -> None:
+    """Every re-extracted field, the cleaning log and the signatures of stored articles, in one transaction."""
+    columns = [c for c in REPROCESSED if c in _article_columns(con)]
+    with transaction(con):
+        with registered(con, "reprocessed", id=ids, **{c: [getattr(a, c) for a in articles] for c in columns}):
+            assignments = ", ".join(f"{c} = r.{c}" for c in columns)
+            con.execute(f"UPDATE articles SET {assignments} FROM reprocessed r WHERE articles.id = r.id")
+        con.execute("DELETE FROM cleaning_log WHERE article_id IN (SELECT unnest(?))", [ids])
+        insert_cleaning_log(con, run_id, ids, articles)
+        refresh_signatures(con, ids, fingerprints)

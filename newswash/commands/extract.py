@@ -1,4 +1,4 @@
-"""newswash extract PATH...: JSON lines to stdout, the warehouse untouched."""
+"""newswash extract PATH...: the pipeline's steps up to clean; JSON lines to stdout, the warehouse untouched."""
 
 from __future__ import annotations
 
@@ -16,29 +16,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from newswash.cleaners import Cleaner
-    from newswash.pipeline import extract_and_clean
-    from newswash.records import Failure
+    from newswash.pipeline import article_steps, read_batches
     from newswash.sources import check_locations, read_locations
+    from newswash.step import run_steps
 
     check_locations(args.paths)
-    cleaner = Cleaner.from_toml(settings.cleaning_rules)
+    steps = article_steps(settings)
     failed = extracted = 0
-    for item in read_locations(args.paths):
-        result = item if isinstance(item, Failure) else extract_and_clean(item, cleaner)
-        if isinstance(result, Failure):
-            failed += 1
-            print(f"newswash: {result.location}: {result.stage} failed: {result.reason}", file=sys.stderr)
-            continue
-        extracted += 1
-        record = {
-            "path": result.path,
-            "url": result.url,
-            "title": result.title,
-            "author": result.author,
-            "published_at": result.published_at.isoformat() if result.published_at else None,
-            "language": result.language,
-            "body": result.body,
-        }
-        print(json.dumps(record, ensure_ascii=False))
+    for batch in read_batches(read_locations(args.paths), settings.batch_size):
+        batch = run_steps(steps, batch)
+        for failure in batch.failures:
+            print(f"newswash: {failure.location}: {failure.stage} failed: {failure.reason}", file=sys.stderr)
+        failed += len(batch.failures)
+        extracted += len(batch.articles)
+        for article in batch.articles:
+            print(json.dumps({
+                "path": article.path,
+                "url": article.url,
+                "title": article.title,
+                "author": article.author,
+                "published_at": article.published_at.isoformat() if article.published_at else None,
+                "language": article.language,
+                "body": article.body,
+            }, ensure_ascii=False))
     return 0 if extracted or not failed else 1

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
 from newswash.sources.fetcher import Response
+from newswash.sources.history import LastFetch
 from newswash.warehouse.store import registered
 
 _COLUMNS = pa.schema([
@@ -18,22 +18,6 @@ _COLUMNS = pa.schema([
     ("etag", pa.string()), ("last_modified", pa.string()), ("canonical_url", pa.string()),
     ("warc_path", pa.string()), ("warc_offset", pa.int64()), ("fetched_at", pa.timestamp("us")),
 ])
-
-
-@dataclass(frozen=True)
-class LastFetch:
-    """What newswash knows about a URL from earlier fetches."""
-
-    outcome: str
-    fetched_at: datetime
-    etag: str | None
-    last_modified: str | None
-    warc_path: str | None
-    warc_offset: int | None
-
-    def fresh(self, max_age: float, now: datetime) -> bool:
-        """Recently settled: fetched, unchanged or refused less than `max_age` seconds ago."""
-        return self.outcome != "failed" and now - self.fetched_at < timedelta(seconds=max_age)
 
 
 def last_fetches(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, LastFetch]:

@@ -1,0 +1,105 @@
+"""A batch of articles and the step contract: one job, ``run(batch) -> batch``, counted.
+
+A step takes the batch, hands it on, and says what it dropped and why: an article that
+failed becomes a ``Failure`` (stored with its reason), one set aside for another reason
+(a known URL, a page not modified) is dropped with ``batch.drop``. Calling a step runs it
+and appends its ``StepCount`` to the batch, so the counts travel with the batch wherever
+the flow runs it (a worker, the flow's process). Steps never import Prefect.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from newswash.cleaners.boilerplate import LineCounts
+from newswash.dedup import Assignment, Fingerprints
+from newswash.records import Article, Failure, StepCount
+
+_DETAIL = re.compile(r" \(|: ")
+
+
+def short_reason(reason: str) -> str:
+    """A failure's reason without its details ("unparsable HTML: ..." -> "unparsable HTML")."""
+    return _DETAIL.split(reason, maxsplit=1)[0][:80]
+
+
+@dataclass
+class Batch:
+    """Articles on their way, with what the steps so far attached to them (row i of
+    ``fingerprints`` and ``line_hashes`` is ``articles[i]``'s)."""
+
+    articles: list[Article]
+    failures: list[Failure] = field(default_factory=list)
+    counts: list[StepCount] = field(default_factory=list)
+    fingerprints: Fingerprints | None = None
+    line_hashes: list[list[int]] | None = None
+    line_counts: LineCounts | None = None
+    ids: np.ndarray | None = None
+    clusters: Assignment | None = None
+    _dropped: Counter[str] = field(default_factory=Counter, repr=False)
+
+    def drop(self, reason: str, n: int = 1) -> None:
+        """Count ``n`` items the running step set aside (not failures) under ``reason``."""
+        self._dropped[reason] += n
+
+    def keep(self, rows: Sequence[int]) -> None:
+        """Only the given rows of the articles and what is attached to them, in that order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        self.articles = [self.articles[i] for i in rows]
+        if self.fingerprints is not None:
+            self.fingerprints = self.fingerprints.take(rows)
+        if self.line_hashes is not None:
+            self.line_hashes = [self.line_hashes[i] for i in rows]
+
+    def parts(self, n: int) -> list[Batch]:
+        """The articles in at most ``n`` consecutive parts (to process apart, then ``merge``)."""
+        size = max(1, -(-len(self.articles) // max(n, 1)))
+        return [Batch(self.articles[i : i + size]) for i in range(0, len(self.articles), size)]
+
+    def merge(self, parts: Sequence[Batch]) -> None:
+        """The articles, attachments, failures and counts of ``parts`` (processed apart, in order) in place of ours."""
+        self.articles = [a for p in parts for a in p.articles]
+        self.failures += [f for p in parts for f in p.failures]
+        if parts and parts[0].fingerprints is not None:
+            self.fingerprints = Fingerprints.concat([p.fingerprints for p in parts])
+        if parts and parts[0].line_hashes is not None:
+            self.line_hashes = [h for p in parts for h in p.line_hashes]
+        by_step: dict[str, StepCount] = {}
+        for count in (c for p in parts for c in p.counts):
+            by_step.setdefault(count.step, StepCount(count.step)).add(count)
+        self.counts += by_step.values()
+
+
+class Step:
+    """One job over a batch. ``per_article`` steps depend on each article alone, so the flow
+    may run them on workers, on parts of a batch; the others run where the warehouse is."""
+
+    name: ClassVar[str]
+    per_article: ClassVar[bool] = False
+    retry_safe: ClassVar[bool] = False  # may run again after an error (its writes roll back)
+
+    def run(self, batch: Batch) -> Batch:
+        raise NotImplementedError
+
+    def __call__(self, batch: Batch) -> Batch:
+        start, seen, failed = time.perf_counter(), len(batch.articles), len(batch.failures)
+        batch._dropped = Counter()
+        batch = self.run(batch)
+        dropped = Counter(short_reason(f.reason) for f in batch.failures[failed:]) + batch._dropped
+        batch.counts.append(StepCount(self.name, seen, seen - sum(dropped.values()), dropped,
+                                      time.perf_counter() - start))
+        return batch
+
+
+def run_steps(steps: Sequence[Step], batch: Batch) -> Batch:
+    """The batch through ``steps``, in order."""
+    for step in steps:
+        batch = step(batch)
+    return batch

@@ -1,0 +1,34 @@
+"""Clean: the rules of the cleaning config and the story-structure steps, article by article."""
+
+from __future__ import annotations
+
+from newswash.cleaners import Cleaner
+from newswash.records import Failure
+from newswash.step import Batch, Step
+
+NO_TEXT = "no text left after cleaning"
+
+
+class Clean(Step):
+    """Every removed line becomes a ``Removal``; an article left with no text is a failure."""
+
+    name = "clean"
+    per_article = True
+
+    def __init__(self, cleaner: Cleaner) -> None:
+        self.cleaner = cleaner
+
+    def run(self, batch: Batch) -> Batch:
+        kept = []
+        for article in batch.articles:
+            try:
+                article = self.cleaner(article)
+            except Exception as exc:  # a rule that breaks on one text must not stop the batch
+                batch.failures.append(Failure(article.url, "clean", f"{type(exc).__name__}: {exc}"))
+                continue
+            if article.body.strip():
+                kept.append(article)
+            else:
+                batch.failures.append(Failure(article.url, "clean", NO_TEXT))
+        batch.articles = kept
+        return batch

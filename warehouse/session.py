@@ -1,0 +1,106 @@
+"""A run's warehouse: everything the pipeline's steps, the crawl and the commands ask of the
+DuckDB file, behind one object (the only way in from outside ``warehouse/``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from newswash.cleaners.boilerplate import LineCounts
+from newswash.dedup import Assignment, DedupSettings, Fingerprints
+from newswash.records import Article, Failure, StepCount
+from newswash.sources.fetcher import Response
+from newswash.sources.history import LastFetch
+from newswash.warehouse import fetch_log, load, store
+from newswash.warehouse.boilerplate import load_line_counts
+from newswash.warehouse.lock import writer_lock
+from newswash.warehouse.report import markdown_report
+
+
+class Warehouse:
+    """One open warehouse connection and the questions and writes a run makes of it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self.con, self.path = con, path
+
+    @classmethod
+    @contextmanager
+    def for_writing(cls, path: Path, lock_wait: float,
+                    on_wait: Callable[[str], None] = lambda _: None) -> Iterator[Warehouse]:
+        """The warehouse at ``path``, with its writer lock held (waiting up to ``lock_wait`` s)."""
+        with writer_lock(path, lock_wait, on_wait=on_wait), store.open_warehouse(path) as con:
+            yield cls(con, Path(path))
+
+    @property
+    def warc_dir(self) -> Path:
+        """``<warehouse>-warc/`` next to the DuckDB file: where raw responses are archived."""
+        return self.path.with_name(f"{self.path.stem}-warc")
+
+    # Runs.
+
+    def start_run(self, inputs: list[str]) -> int:
+        return store.start_run(self.con, inputs)
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int], steps: list[StepCount]) -> None:
+        """Close the run with its counts and its steps' counts."""
+        from newswash.warehouse.steps import record_steps
+
+        store.finish_run(self.con, run_id, status, counts)
+        record_steps(self.con, run_id, steps)
+
+    def failure_reasons(self, run_id: int) -> dict[str, int]:
+        return store.failure_reasons(self.con, run_id)
+
+    def run_report(self, run_id: int) -> str:
+        """The run's report as Markdown (for the Prefect artifact)."""
+        return markdown_report(self.con, run_id)
+
+    # The crawl's fetch history (``newswash.sources.history.FetchHistory``).
+
+    def known_urls(self, urls: list[str]) -> set[str]:
+        return store.known_urls(self.con, urls)
+
+    def last_fetches(self, urls: list[str]) -> dict[str, LastFetch]:
+        return fetch_log.last_fetches(self.con, urls)
+
+    def record_fetches(self, run_id: int, rows: list[tuple[Response, str, str | None, dict]]) -> None:
+        fetch_log.record(self.con, run_id, rows)
+
+    # Steps.
+
+    def line_counts(self, sources: Iterable[str], lines: Iterable[int], stories: Iterable[tuple[str, int]]) -> LineCounts:
+        """Stored learned-boilerplate counts of these lines of these sources, and which stories are counted."""
+        return load_line_counts(self.con, sources, lines, stories)
+
+    def cluster(self, articles: list[Article], fingerprints: Fingerprints,
+                settings: DedupSettings) -> tuple[np.ndarray, Assignment]:
+        """Ids for new articles and their clusters with everything stored (nothing written)."""
+        return load.cluster_batch(self.con, articles, fingerprints, settings)
+
+    def load(self, run_id: int, ids: np.ndarray, articles: list[Article], fingerprints: Fingerprints,
+             clusters: Assignment, line_counts: LineCounts | None, failures: list[Failure]) -> None:
+        """A clustered batch in one transaction, then its failures."""
+        if articles:
+            load.write_batch(self.con, run_id, ids, articles, fingerprints, clusters, line_counts)
+        store.record_failures(self.con, run_id, failures)
+
+    # Reprocessing.
+
+    def archived_articles(self) -> list[tuple[int, str, str, str | None, str, int]]:
+        """(id, url, source, final_url, warc_path, warc_offset) of every article with an archived response, by id."""
+        return load.archived_articles(self.con)
+
+    def update(self, run_id: int, ids: list[int], articles: list[Article], fingerprints: Fingerprints,
+               failures: list[Failure]) -> None:
+        """Re-extracted articles in place of the stored ones (fields, cleaning log, signatures), one transaction."""
+        if articles:
+            load.update_articles(self.con, run_id, ids, articles, fingerprints)
+        store.record_failures(self.con, run_id, failures)
+
+    def recluster(self, run_id: int, settings: DedupSettings) -> Assignment:
+        """Every cluster formed again from the stored signatures."""
+        return load.recluster_all(self.con, run_id, settings)
