@@ -63,6 +63,16 @@ def _cluster_sizes(data: dict[str, Any]) -> Figure:
     return fig
 
 
+def _stacked_barh(ax: Axes, names: list[str], series: dict[str, list[int]], xlabel: str) -> None:
+    """Two series of horizontal bars, the second (COPY) after the first (ORIGINAL), labelled by their keys."""
+    (first_label, first), (second_label, second) = series.items()
+    ax.barh(names, first, color=ORIGINAL, label=first_label)
+    ax.barh(names, second, left=first, color=COPY, label=second_label)
+    ax.set_xlabel(xlabel)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(frameon=False, loc="lower right")
+
+
 def _publishers(data: dict[str, Any]) -> Figure:
     fig, ax = _figure("Original publishers and re-publishers")
     rows = sorted((r for r in data["sources"] if r["syndicated"]),
@@ -70,13 +80,9 @@ def _publishers(data: dict[str, Any]) -> Figure:
     if not rows:
         _empty(ax, "syndicated stories")
         return fig
-    names = [r["source"] for r in rows]
-    firsts = [r["first_published"] for r in rows]
-    ax.barh(names, firsts, color=ORIGINAL, label="published first")
-    ax.barh(names, [r["duplicates"] for r in rows], left=firsts, color=COPY, label="republished")
-    ax.set_xlabel("articles in clusters")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(frameon=False, loc="lower right")
+    _stacked_barh(ax, [r["source"] for r in rows], {"published first": [r["first_published"] for r in rows],
+                                                    "republished": [r["duplicates"] for r in rows]},
+                  "articles in clusters")
     return fig
 
 
@@ -115,13 +121,8 @@ def _steps_chart(steps: list[dict[str, Any]]) -> Figure:
     fig, ax = _figure("Items kept and dropped per step")
     fig.set_size_inches(7, 1.2 + 0.4 * len(steps))
     rows = steps[::-1]
-    names = [r["step"] for r in rows]
-    kept = [r["kept"] for r in rows]
-    ax.barh(names, kept, color=ORIGINAL, label="kept")
-    ax.barh(names, [r["dropped"] for r in rows], left=kept, color=COPY, label="dropped")
-    ax.set_xlabel("items")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(frameon=False, loc="lower right")
+    _stacked_barh(ax, [r["step"] for r in rows], {"kept": [r["kept"] for r in rows],
+                                                 "dropped": [r["dropped"] for r in rows]}, "items")
     return fig
 
 
