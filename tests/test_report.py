@@ -150,7 +150,7 @@ def test_reports_show_the_steps_of_the_last_run(stepped: Cli, tmp_path: Path) ->
     code, _, err = stepped("report", "--format", "html", "--out", str(tmp_path / "r.html"))
     assert code == 0, err
     html = (tmp_path / "r.html").read_text("utf-8")
-    assert "<h2>Steps of the last run</h2>\n<p>Run #2.</p>" in html
+    assert "<h2>Steps of the last run</h2>\n<p>Run #2: the items" in html
     assert html.count('src="data:image/svg+xml;base64,') == 5  # the four charts and kept / dropped per step
     assert ("<tr><td>clean</td><td>3</td><td>1</td><td>2</td>"
             "<td>no text left after cleaning: 1; paywalled teaser: 1</td><td>0.25</td></tr>") in html

@@ -150,10 +150,13 @@ def _clusters_table(clusters: list[dict[str, Any]]) -> str:
 
 
 def _steps_section(steps: dict[str, Any] | None) -> str:
+    """The steps of the last run that recorded them (`report_data`'s "steps"): chart and table."""
     if steps is None:
         return "<p>No run has recorded its steps yet.</p>"
-    return (f"<p>Run #{steps['run_id']}.</p><section class=\"steps\"><figure>{_svg(_steps_chart(steps['steps']))}</figure>"
-            f"</section>{_rows_table(step_rows(steps['steps']), STEP_COLUMNS)}")
+    chart = _svg(_steps_chart(steps["steps"]))
+    return (f"<p>Run #{steps['run_id']}: the items each step took in, passed on and dropped.</p>"
+            f'<section class="steps"><figure>{chart}</figure></section>'
+            f"{_rows_table(step_rows(steps['steps']), STEP_COLUMNS)}")
 
 
 def html_report(data: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ import pyarrow as pa
 from newswash.records import StepCount
 from newswash.warehouse.store import registered, transaction
 
-
+# The rows record_steps hands to DuckDB (the run_steps columns but run_id).
 ROWS = pa.schema([("position", pa.int32()), ("step", pa.string()), ("seen", pa.int64()), ("kept", pa.int64()),
                   ("dropped", pa.int64()), ("reason", pa.string()), ("seconds", pa.float64())])
 
