@@ -1,7 +1,10 @@
 -- Migration 015: the counted steps of each run (read, skip known, fetch, extract, clean, …).
 -- Per run and step, one row of totals (reason NULL) and one row per reason items were dropped
 -- for. No key: a NULL reason cannot be in a primary key and UNIQUE lets NULLs repeat;
--- warehouse/steps.py record_steps replaces a run's rows as a whole instead.
+-- warehouse/steps.py record_steps replaces a run's rows as a whole instead. No CHECK either:
+-- with one (dropped = seen - kept), DuckDB 1.4.4 could not replay the WAL of a run killed
+-- before its first checkpoint ("GetDefaultDatabase with no default database set");
+-- newswash.records.StepCount keeps seen = kept + dropped.
 CREATE TABLE IF NOT EXISTS run_steps (
     run_id   BIGINT NOT NULL,
     position INTEGER NOT NULL,             -- the step's place in the pipeline, from 0
@@ -10,8 +13,7 @@ CREATE TABLE IF NOT EXISTS run_steps (
     kept     BIGINT,                       -- totals row only: items passed on
     dropped  BIGINT NOT NULL,              -- seen - kept on the totals row; the reason's count otherwise
     reason   VARCHAR,                      -- NULL on the totals row
-    seconds  DOUBLE,                       -- totals row only
-    CHECK (reason IS NOT NULL OR dropped = seen - kept)
+    seconds  DOUBLE                        -- totals row only
 );
 
 COMMENT ON TABLE run_steps IS 'one row per run and step with its totals (reason NULL), and one per run, step and reason items were dropped for';
