@@ -24,12 +24,12 @@ from prefect.tasks import exponential_backoff
 
 from newswash.errors import NewswashError
 from newswash.flows.local_api import share_ephemeral_api
-from newswash.pipeline import ingest_steps, placement, read_batches, reprocess_steps, totals
+from newswash.pipeline import ingest_steps, placement, read_batches, reprocess_steps
 from newswash.records import StepCount
 from newswash.settings import ExecutorSettings, Settings, load_settings
 from newswash.sources import read_locations
 from newswash.sources.crawl import Crawl, read_archived
-from newswash.step import Batch, Step, run_steps
+from newswash.step import Batch, Step, run_steps, totals
 from newswash.warehouse import Warehouse
 
 T = TypeVar("T")

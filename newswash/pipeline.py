@@ -11,6 +11,7 @@ flow's choice (``flows/ingest.py``), by the step's ``per_article``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -71,8 +72,7 @@ def read_batches(items: Iterable[Article | Failure], size: int) -> Iterator[Batc
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         failures = [item for item in chunk if isinstance(item, Failure)]
-        count = StepCount(READ, len(chunk), len(chunk) - len(failures))
-        count.dropped.update(short_reason(f.reason) for f in failures)
+        count = StepCount(READ, len(chunk), len(chunk) - len(failures), Counter(short_reason(f.reason) for f in failures))
         yield Batch([item for item in chunk if isinstance(item, Article)], failures, [count])
 
 
@@ -85,11 +85,3 @@ def placement(steps: Sequence[Step]) -> list[tuple[bool, list[Step]]]:
         else:
             groups.append((step.per_article, [step]))
     return groups
-
-
-def totals(counts: Iterable[StepCount]) -> list[StepCount]:
-    """Counts of the same step added up, in the order the steps first appear."""
-    by_step: dict[str, StepCount] = {}
-    for count in counts:
-        by_step.setdefault(count.step, StepCount(count.step)).add(count)
-    return list(by_step.values())

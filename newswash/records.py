@@ -1,4 +1,5 @@
-"""The one record type that flows through every stage: read → extract → clean → dedup → load."""
+"""The one record type that flows through every stage: read → extract → clean → dedup → load;
+and the counts each step keeps of it."""
 
 from __future__ import annotations
 
@@ -54,11 +55,11 @@ class Failure(NamedTuple):
     reason: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class StepCount:
-    """What one pipeline step did in a run (or a batch): items that came in (``seen``),
-    went on (``kept``), were dropped (by reason), and the seconds it took.
-    ``seen == kept + dropped_total``."""
+    """One pipeline step's counts in a run: items in (``seen``), items passed on (``kept``),
+    items dropped per reason, and the seconds spent (summed over batches and workers).
+    Always ``seen == kept + sum(dropped.values())``."""
 
     step: str
     seen: int = 0
@@ -66,13 +67,17 @@ class StepCount:
     dropped: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        if self.seen != self.kept + self.dropped_total:
+            raise ValueError(f"step {self.step!r}: seen {self.seen} != kept {self.kept} + dropped {self.dropped_total}")
+
     @property
     def dropped_total(self) -> int:
         return sum(self.dropped.values())
 
-    def add(self, other: StepCount) -> None:
-        """Count ``other`` (the same step, another batch or part) in, in place."""
-        self.seen += other.seen
-        self.kept += other.kept
-        self.dropped.update(other.dropped)
-        self.seconds += other.seconds
+    def add(self, other: StepCount) -> StepCount:
+        """This step's counts and `other`'s (the same step in another batch or worker) together."""
+        if other.step != self.step:
+            raise ValueError(f"cannot add the counts of step {other.step!r} to {self.step!r}")
+        return StepCount(self.step, self.seen + other.seen, self.kept + other.kept,
+                         self.dropped + other.dropped, self.seconds + other.seconds)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -71,10 +71,7 @@ class Batch:
             self.fingerprints = Fingerprints.concat([p.fingerprints for p in parts])
         if parts and parts[0].line_hashes is not None:
             self.line_hashes = [h for p in parts for h in p.line_hashes]
-        by_step: dict[str, StepCount] = {}
-        for count in (c for p in parts for c in p.counts):
-            by_step.setdefault(count.step, StepCount(count.step)).add(count)
-        self.counts += by_step.values()
+        self.counts += totals(c for p in parts for c in p.counts)
 
 
 class Step:
@@ -96,6 +93,14 @@ class Step:
         batch.counts.append(StepCount(self.name, seen, seen - sum(dropped.values()), dropped,
                                       time.perf_counter() - start))
         return batch
+
+
+def totals(counts: Iterable[StepCount]) -> list[StepCount]:
+    """Counts of the same step added up, in the order the steps first appear."""
+    by_step: dict[str, StepCount] = {}
+    for count in counts:
+        by_step[count.step] = by_step[count.step].add(count) if count.step in by_step else count
+    return list(by_step.values())
 
 
 def run_steps(steps: Sequence[Step], batch: Batch) -> Batch:

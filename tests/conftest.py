@@ -1,10 +1,11 @@
-"""Shared fixtures: one Prefect test harness for the session, CLI runner, fixture paths."""
+"""Shared fixtures: one Prefect test harness for the session, CLI runner, fixture paths, step counts."""
 
 from __future__ import annotations
 
 import io
 import os
 import json
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -14,8 +15,18 @@ from prefect.settings import PREFECT_API_URL
 from prefect.testing.utilities import prefect_test_harness
 
 from newswash.cli import main
+from newswash.records import StepCount
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# The counted steps of one run, as the pipeline would record them.
+STEPS = [
+    StepCount("read", 10, 10, seconds=0.01),
+    StepCount("skip known", 10, 8, Counter({"known URL": 2}), 0.02),
+    StepCount("fetch", 8, 3, Counter({"HTTP 404": 2, "timeout": 1, "HTTP 503": 1, "not HTML": 1}), 1.5),
+    StepCount("clean", 3, 1, Counter({"no text left after cleaning": 1, "paywalled teaser": 1}), 0.25),
+    StepCount("load", 1, 1, seconds=0.05),
+]
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import FIXTURES, Cli
+from conftest import FIXTURES, STEPS, Cli
+from newswash.warehouse.steps import record_steps
+from newswash.warehouse.store import open_warehouse
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text("utf-8")
@@ -18,8 +20,10 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_readme_sql_examples_run_as_written(cli: Cli) -> None:
     assert cli("ingest", str(FIXTURES / "syndicated"), str(FIXTURES / "cleaners" / "seeds"))[0] == 0
+    with open_warehouse(cli.db) as con:  # no pipeline step records its counts yet
+        record_steps(con, 1, STEPS)
     examples = re.findall(r"```sql\n(.*?)```", README, flags=re.S)
-    assert len(examples) >= 8
+    assert len(examples) >= 9
     results = [cli.sql(query) for query in examples]
     copies, who, rules, runs = results[:4]
     assert copies and all(row["copies"] >= 1 for row in copies)
@@ -27,8 +31,17 @@ def test_readme_sql_examples_run_as_written(cli: Cli) -> None:
     assert any(row["rule"] for row in rules)
     assert runs[0]["status"] == "completed" and runs[0]["new"] > 0
 
-    # The dedup-view recipes, found by their first comment line, and their answers on the fixtures.
+    # The step counts and the dedup-view recipes, found by their first comment line, and their answers.
     recipe = {query.splitlines()[0]: rows for query, rows in zip(examples, results)}
+    steps = recipe["-- Where the last run's items went: each step's totals, then why it dropped items."]
+    assert [(r["step"], r["reason"], r["dropped"]) for r in steps[:5]] == [
+        ("read", None, 0), ("skip known", None, 2), ("skip known", "known URL", 2), ("fetch", None, 5),
+        ("fetch", "HTTP 404", 2),
+    ]
+    assert len(steps) == 12 and all(
+        t["seen"] == t["kept"] + sum(r["dropped"] for r in steps if r["step"] == t["step"] and r["reason"])
+        for t in steps if t["reason"] is None
+    )
     syndicated = recipe["-- Which stories were syndicated: each copy, who published it, and how long after the original."]
     assert len(syndicated) == 13
     japan = [r for r in syndicated if r["original_title"] == "Japan Industrial Production Rises In February"]

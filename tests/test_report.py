@@ -15,9 +15,11 @@ import pytest
 from PIL import Image
 from prefect.artifacts import Artifact
 
-from conftest import FIXTURES, Cli
+from conftest import FIXTURES, STEPS, Cli
+from newswash.records import StepCount
 from newswash.warehouse.report import markdown_report
-from newswash.warehouse.store import open_warehouse
+from newswash.warehouse.steps import record_steps
+from newswash.warehouse.store import finish_run, open_warehouse, start_run
 
 ORIGINAL_BLUE, COPY_ORANGE = (0x2B, 0x6C, 0xB0), (0xDD, 0x6B, 0x20)
 
@@ -116,3 +118,44 @@ def test_reports_of_an_empty_warehouse(tmp_path: Path, prefect_api: None) -> Non
     code, _, err = cli("report", "--format", "html", "--out", str(tmp_path / "r.html"))
     assert code == 0, err
     assert "No duplicate clusters." in (tmp_path / "r.html").read_text("utf-8")
+    assert "No run has recorded its steps yet." in (tmp_path / "r.html").read_text("utf-8")
+
+
+@pytest.fixture
+def stepped(tmp_path: Path) -> Cli:
+    """A warehouse of two runs that recorded their steps (no pipeline writes them yet); run 2 is the last."""
+    cli = Cli(tmp_path / "steps.duckdb")
+    with open_warehouse(cli.db) as con:
+        record_steps(con, start_run(con, ["earlier"]), [StepCount("read", 4, 4)])
+        run_id = start_run(con, ["last"])
+        record_steps(con, run_id, STEPS)
+        finish_run(con, run_id, "completed", {})
+    return cli
+
+
+def test_reports_show_the_steps_of_the_last_run(stepped: Cli, tmp_path: Path) -> None:
+    code, out, err = stepped("report", "--format", "json")
+    assert code == 0, err
+    steps = json.loads(out)["steps"]
+    assert steps["run_id"] == 2 and [s["step"] for s in steps["steps"]] == [s.step for s in STEPS]
+    assert all(s["seen"] == s["kept"] + sum(s["reasons"].values()) for s in steps["steps"])
+
+    code, out, err = stepped("report")
+    assert code == 0, err
+    assert re.search(r"^steps of the last run \(#2\)\s*$", out, flags=re.M)
+    for s in STEPS:
+        assert re.search(rf"│ {s.step}\s*│ {s.seen}\s*│ {s.kept}\s*│ {s.dropped_total}\s*│", out), s.step
+    assert "HTTP 404: 2; HTTP 503: 1; not HTML: 1 (+1 more)" in out
+
+    code, _, err = stepped("report", "--format", "html", "--out", str(tmp_path / "r.html"))
+    assert code == 0, err
+    html = (tmp_path / "r.html").read_text("utf-8")
+    assert "<h2>Steps of the last run</h2>\n<p>Run #2: the items" in html
+    assert html.count('src="data:image/svg+xml;base64,') == 5  # the four charts and kept / dropped per step
+    assert ("<tr><td>clean</td><td>3</td><td>1</td><td>2</td>"
+            "<td>no text left after cleaning: 1; paywalled teaser: 1</td><td>0.25</td></tr>") in html
+
+    with open_warehouse(stepped.db, read_only=True) as con:
+        markdown = markdown_report(con, 2)
+    assert "## Steps\n\n| step | in | kept | dropped | top reasons | seconds |" in markdown
+    assert "| skip known | 10 | 8 | 2 | known URL: 2 | 0.02 |" in markdown

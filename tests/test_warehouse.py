@@ -160,6 +160,17 @@ def test_an_old_warehouse_upgrades_in_place_keeping_every_row(tmp_path: Path, re
     assert titles == [("Storm hits coast",), ("Markets calm",)]
 
 
+def test_a_new_warehouse_whose_writer_died_before_a_checkpoint_opens(tmp_path: Path) -> None:
+    # The schema is still only in the WAL, and every migration must replay from it (a CHECK
+    # constraint on run_steps did not, in DuckDB 1.4.4).
+    db = tmp_path / "wh.duckdb"
+    die = "import os, sys\nfrom newswash.warehouse.store import open_warehouse\nwith open_warehouse(sys.argv[1]):\n    os._exit(0)\n"
+    subprocess.run([sys.executable, "-c", die, str(db)], check=True, timeout=120)
+    assert (tmp_path / "wh.duckdb.wal").exists()
+    with open_warehouse(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM run_steps").fetchone() == (0,)
+
+
 HOLDER = textwrap.dedent(
     """
     import sys

@@ -11,10 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from newswash.warehouse.query import markdown_table
+from newswash.warehouse.steps import last_steps_run, run_steps
 from newswash.warehouse.store import open_warehouse
 
 MAX_CLUSTERS = 20
 MAX_SOURCES = 15
+TOP_REASONS = 3
+STEP_COLUMNS = ["step", "in", "kept", "dropped", "top reasons", "seconds"]
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -49,8 +52,21 @@ def _clusters(con: duckdb.DuckDBPyConnection, where: str = "TRUE", params: list[
     return list(clusters.values())
 
 
+def _top_reasons(reasons: dict[str, int]) -> str:
+    more = len(reasons) - TOP_REASONS
+    shown = "; ".join(f"{reason}: {n}" for reason, n in list(reasons.items())[:TOP_REASONS])
+    return shown + (f" (+{more} more)" if more > 0 else "")
+
+
+def step_rows(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Steps (from `run_steps`) as the rows of the reports' step table, `STEP_COLUMNS`."""
+    return [{"step": s["step"], "in": s["seen"], "kept": s["kept"], "dropped": s["dropped"],
+             "top reasons": _top_reasons(s["reasons"]), "seconds": round(s["seconds"], 2)} for s in steps]
+
+
 def report_data(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Everything the reports show, as plain values: totals, last run, clusters, sources, days, rules."""
+    """Everything the reports show, as plain values: totals, last run, the steps of the last run
+    that recorded them, clusters, sources, days, rules."""
     totals = _rows(
         con,
         """
@@ -64,9 +80,11 @@ def report_data(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         """,
     )[0]
     runs = _rows(con, "SELECT * EXCLUDE (inputs) FROM runs ORDER BY run_id DESC LIMIT 1")
+    steps_run = last_steps_run(con)
     return {
         "totals": totals,
         "last_run": runs[0] if runs else None,
+        "steps": {"run_id": steps_run, "steps": run_steps(con, steps_run)} if steps_run is not None else None,
         "cluster_sizes": _rows(
             con, "SELECT cluster_size AS size, count(DISTINCT cluster_id) AS clusters FROM syndication GROUP BY 1 ORDER BY 1"
         ),
@@ -105,6 +123,8 @@ def render_text(data: dict[str, Any]) -> str:
             f"extracted {run['extracted']}, failed {run['failed']}, new {run['new']}, "
             f"exact duplicates {run['exact_duplicates']}, near duplicates {run['near_duplicates']}"
         )
+    if steps := data["steps"]:
+        console.print(_rich_table(f"steps of the last run (#{steps['run_id']})", step_rows(steps["steps"]), STEP_COLUMNS))
     if data["clusters"]:
         table = Table("size", "story", "source", "kind", "similarity", "hours after", title=f"clusters (largest {MAX_CLUSTERS})",
                       title_justify="left")
@@ -132,7 +152,7 @@ def _md_rows(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 
 def markdown_report(con: duckdb.DuckDBPyConnection, run_id: int) -> str:
-    """One run as markdown (the Prefect artifact): counts, failures, and the clusters it added to."""
+    """One run as markdown (the Prefect artifact): counts, steps, failures, and the clusters it added to."""
     runs = _rows(con, "SELECT * EXCLUDE (inputs, run_id) FROM runs WHERE run_id = ?", [run_id])
     if not runs:
         return f"# newswash run #{run_id}\n\nNo such run."
@@ -143,6 +163,8 @@ def markdown_report(con: duckdb.DuckDBPyConnection, run_id: int) -> str:
         f"Started {run['started_at']}, finished {run['finished_at']}.",
         _md_rows([{"count": c, "value": run[c]} for c in counts], ["count", "value"]),
     ]
+    if steps := run_steps(con, run_id):
+        parts += ["## Steps", _md_rows(step_rows(steps), STEP_COLUMNS)]
     failures = _rows(con, "SELECT stage, count(*) AS inputs, any_value(reason) AS example FROM failures "
                           "WHERE run_id = ? GROUP BY stage ORDER BY inputs DESC", [run_id])
     if failures:

@@ -10,7 +10,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from newswash.warehouse.report import MAX_SOURCES
+from newswash.warehouse.report import MAX_SOURCES, STEP_COLUMNS, step_rows
 
 ORIGINAL, COPY = "#2b6cb0", "#dd6b20"
 
@@ -25,6 +25,7 @@ figure { margin: 0; } figure img { width: 100%; height: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #e2e8f0; vertical-align: top; }
 tr.original td { font-weight: 600; border-top: 2px solid #a0aec0; }
+.steps figure { max-width: 700px; }
 """
 
 
@@ -62,6 +63,16 @@ def _cluster_sizes(data: dict[str, Any]) -> Figure:
     return fig
 
 
+def _stacked_barh(ax: Axes, names: list[str], series: dict[str, list[int]], xlabel: str) -> None:
+    """Two series of horizontal bars, the second (COPY) after the first (ORIGINAL), labelled by their keys."""
+    (first_label, first), (second_label, second) = series.items()
+    ax.barh(names, first, color=ORIGINAL, label=first_label)
+    ax.barh(names, second, left=first, color=COPY, label=second_label)
+    ax.set_xlabel(xlabel)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(frameon=False, loc="lower right")
+
+
 def _publishers(data: dict[str, Any]) -> Figure:
     fig, ax = _figure("Original publishers and re-publishers")
     rows = sorted((r for r in data["sources"] if r["syndicated"]),
@@ -69,13 +80,9 @@ def _publishers(data: dict[str, Any]) -> Figure:
     if not rows:
         _empty(ax, "syndicated stories")
         return fig
-    names = [r["source"] for r in rows]
-    firsts = [r["first_published"] for r in rows]
-    ax.barh(names, firsts, color=ORIGINAL, label="published first")
-    ax.barh(names, [r["duplicates"] for r in rows], left=firsts, color=COPY, label="republished")
-    ax.set_xlabel("articles in clusters")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(frameon=False, loc="lower right")
+    _stacked_barh(ax, [r["source"] for r in rows], {"published first": [r["first_published"] for r in rows],
+                                                    "republished": [r["duplicates"] for r in rows]},
+                  "articles in clusters")
     return fig
 
 
@@ -109,6 +116,16 @@ def _rules(data: dict[str, Any]) -> Figure:
     return fig
 
 
+def _steps_chart(steps: list[dict[str, Any]]) -> Figure:
+    """Kept and dropped items of each step, the first step on top."""
+    fig, ax = _figure("Items kept and dropped per step")
+    fig.set_size_inches(7, 1.2 + 0.4 * len(steps))
+    rows = steps[::-1]
+    _stacked_barh(ax, [r["step"] for r in rows], {"kept": [r["kept"] for r in rows],
+                                                 "dropped": [r["dropped"] for r in rows]}, "items")
+    return fig
+
+
 def _tr(cells: list[Any], css: str = "") -> str:
     cells_html = "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in cells)
     return f'<tr class="{css}">{cells_html}</tr>' if css else f"<tr>{cells_html}</tr>"
@@ -130,6 +147,16 @@ def _clusters_table(clusters: list[dict[str, Any]]) -> str:
         for cluster in clusters for m in cluster["members"]
     ]
     return _table(["size", "source", "title", "kind", "similarity", "hours after"], body)
+
+
+def _steps_section(steps: dict[str, Any] | None) -> str:
+    """The steps of the last run that recorded them (`report_data`'s "steps"): chart and table."""
+    if steps is None:
+        return "<p>No run has recorded its steps yet.</p>"
+    chart = _svg(_steps_chart(steps["steps"]))
+    return (f"<p>Run #{steps['run_id']}: the items each step took in, passed on and dropped.</p>"
+            f'<section class="steps"><figure>{chart}</figure></section>'
+            f"{_rows_table(step_rows(steps['steps']), STEP_COLUMNS)}")
 
 
 def html_report(data: dict[str, Any]) -> str:
@@ -163,6 +190,8 @@ def html_report(data: dict[str, Any]) -> str:
 <section class="totals">{totals}</section>
 {run_line}
 <section class="charts">{charts}</section>
+<h2>Steps of the last run</h2>
+{_steps_section(data["steps"])}
 <h2>Sources</h2>
 {_rows_table(data["sources"], source_columns)}
 <h2>Largest clusters</h2>
