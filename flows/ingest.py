@@ -86,7 +86,7 @@ def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: Executor
         nonlocal failed
         counts.extend(batch.counts)
         failed += len(batch.failures)
-        logger.info("batch done: %s", {c.step: c.kept for c in totals(batch.counts)})
+        logger.info("batch loaded: %s", {c.step: c.kept for c in totals(batch.counts)})
 
     for batch in batches:
         for _, group in groups[:first_worker]:
@@ -217,10 +217,11 @@ def start(settings: Settings, executor: str | None) -> Settings:
     return settings
 
 
-def ingest(locations: list[str], settings: Settings, db_path: Path | None = None, config_path: Path | None = None,
-           allow_private_hosts: bool = False, executor: str | None = None) -> dict:
-    """Run one ingest: the flow on the configured executor, or on `executor` when given."""
-    settings = start(settings, executor)
+def ingest(locations: list[str], db_path: Path | None = None, config_path: Path | None = None,
+           allow_private_hosts: bool = False, executor: str | None = None, settings: Settings | None = None) -> dict:
+    """Run one ingest: the flow on the configured executor, or on `executor` when given
+    (``settings``: those of ``config_path``, when the caller has loaded them already)."""
+    settings = start(settings or load_settings(config_path), executor)
     return flow_for(settings)(
         locations,
         db_path=str(db_path) if db_path else None,

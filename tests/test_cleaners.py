@@ -17,6 +17,7 @@ import trafilatura
 from ftfy.badness import BADNESS_RE
 from lxml import etree as lxml_etree
 
+from newswash.errors import NewswashError
 from newswash.cleaners import Cleaner, extract
 from newswash.cleaners.html import parse
 from newswash.cleaners.text import BADNESS_WIDTH, PLAIN, fix_text, fold as fold_line
@@ -278,9 +279,9 @@ max_length = 2
 
 
 def test_bad_rules_are_reported(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="exactly one"):
+    with pytest.raises(NewswashError, match="exactly one"):
         Cleaner.from_toml(write_rules(tmp_path, '[[rules]]\nname = "x"\n'))
-    with pytest.raises(ValueError, match="unknown keys"):
+    with pytest.raises(NewswashError, match="unknown keys"):
         Cleaner.from_toml(write_rules(tmp_path, '[[rules]]\nname = "x"\nexact = "a"\nmaxlen = 3\n'))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from newswash.cleaners import Cleaner
+from newswash.settings import load_cleaning
 from newswash.cleaners.boilerplate import (
     SITE_BOILERPLATE,
     BoilerplateSettings,
@@ -125,7 +126,7 @@ def test_cleaner_reads_boilerplate_table(tmp_path: Path) -> None:
     path.write_text("extend_default = true\n[boilerplate]\nenabled = false\n", "utf-8")
     assert SITE_BOILERPLATE not in Cleaner.from_toml(path).rule_names
     with pytest.raises(ValueError, match="boilerplate"):
-        Cleaner({"boilerplate": {"min_count": 3}})
+        Cleaner({**load_cleaning(), "boilerplate": {"min_count": 3}})
 
 
 def test_warehouse_counts_round_trip(tmp_path: Path) -> None:

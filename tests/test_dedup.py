@@ -13,6 +13,7 @@ import pytest
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
+from newswash.errors import NewswashError
 from newswash.dedup import (
     CONTAINED,
     NEAR,
@@ -67,7 +68,7 @@ def test_bundled_settings_derive_bands_like_datasketch() -> None:
 def test_settings_file_rejects_unknown_keys(tmp_path: Path) -> None:
     path = tmp_path / "dedup.toml"
     path.write_text("threshold = 0.5\nthreshhold = 0.4\n")
-    with pytest.raises(ValueError, match="threshhold"):
+    with pytest.raises(NewswashError, match="threshhold"):
         DedupSettings.from_toml(path)
     path.write_text("threshold = 0.5\n")
     assert DedupSettings.from_toml(path).threshold == 0.5

@@ -24,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from newswash.settings import load_cleaning
 from newswash.cleaners import Cleaner, extract
 from newswash.cleaners.boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, normalize_line
 from newswash.dedup import DedupSettings, fingerprint
@@ -478,8 +479,9 @@ def test_learned_boilerplate_keeps_every_line_somewhere(docs: list, stored: bool
                                                         min_articles: int) -> None:
     """Each line of each body ends either in the body or in a site_boilerplate Removal; an emptied
     article gets an error; the batch's counts come back."""
-    cleaner = Cleaner({"boilerplate": {"min_source_articles": min_source, "min_articles": min_articles,
-                                       "sentence_min_articles": min_articles}})
+    config = load_cleaning()
+    cleaner = Cleaner({**config, "boilerplate": {**config["boilerplate"], "min_source_articles": min_source,
+                                                 "min_articles": min_articles, "sentence_min_articles": min_articles}})
     articles = []
     for i, (source, lines, errored) in enumerate(docs):
         body = "\n\n".join(line for line in lines if line)

@@ -29,7 +29,7 @@ def ingest(locations: list[str], args: argparse.Namespace, settings: Settings) -
     from newswash.sources import check_locations
 
     check_locations(locations, settings.sources)
-    counts = run_flow(locations, settings, args.db, args.config, args.allow_private_hosts, args.executor)
+    counts = run_flow(locations, args.db, args.config, args.allow_private_hosts, args.executor, settings)
     print(f"run #{counts['run_id']}: " + ", ".join(
         f"{k} {v}" for k, v in counts.items() if k not in ("run_id", "failure_reasons")))
     print(summary(counts))
