@@ -23,11 +23,12 @@ from newswash.dedup import Assignment, Fingerprints
 from newswash.records import Article, Failure, StepCount
 
 _DETAIL = re.compile(r" \(|: ")
+_LINE = re.compile(r"^line \d+: ")  # the location names the line already
 
 
 def short_reason(reason: str) -> str:
     """A failure's reason without its details ("unparsable HTML: ..." -> "unparsable HTML")."""
-    return _DETAIL.split(reason, maxsplit=1)[0][:80]
+    return _DETAIL.split(_LINE.sub("", reason), maxsplit=1)[0][:80]
 
 
 @dataclass

@@ -148,3 +148,29 @@ def test_recluster_all_forms_the_same_clusters_from_stored_signatures(cli: Cli) 
     assert cli.sql(query) == clusters
     assert cli.sql("select article_id, canonical_id, kind from duplicates order by all") == provenance
     assert counts.exact_duplicates + counts.near_duplicates == len(provenance)
+
+
+def test_the_report_counts_each_step_of_the_last_run_and_they_add_up(cli: Cli, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"url": "https://x.example/1", "text": "One short line."}\nnot json\n'
+                      '{"url": "https://x.example/2", "text": "   "}\n')
+    assert cli("ingest", str(SYNDICATED), str(SEEDS), str(broken))[0] == 0
+    code, out, err = cli("report", "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)["steps"]
+    run = cli.sql("select max(run_id) as r from runs")[0]["r"]
+    assert report["run_id"] == run
+    steps = {s["step"]: s for s in report["steps"]}
+    assert list(steps) == ["read", "skip known", "fetch", "extract", "clean", "fingerprint",
+                           "learned boilerplate", "dedup", "load"]
+    for step in steps.values():
+        assert step["seen"] == step["kept"] + sum(step["reasons"].values()) and step["dropped"] == sum(
+            step["reasons"].values())
+    order = list(steps.values())
+    for before, after in zip(order, order[1:]):  # what one step keeps, the next one sees (dedup hands on all)
+        assert after["seen"] == (before["seen"] if before["step"] == "dedup" else before["kept"])
+    assert sum(steps["read"]["reasons"].values()) == 2 and "invalid JSON" in steps["read"]["reasons"]
+    stored = cli.sql("select count(*) as n, count(*) filter (where not is_canonical) as d from articles")[0]
+    assert steps["load"]["kept"] == stored["n"] and steps["dedup"]["dropped"] == stored["d"]
+    failures = cli.sql("select count(*) as n from failures")[0]["n"]
+    assert failures == sum(s["dropped"] for s in order if s["step"] not in ("skip known", "fetch", "dedup"))
