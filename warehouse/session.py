@@ -19,6 +19,7 @@ from newswash.warehouse import fetch_log, load, store
 from newswash.warehouse.boilerplate import load_line_counts
 from newswash.warehouse.lock import writer_lock
 from newswash.warehouse.report import markdown_report
+from newswash.warehouse.steps import record_steps
 
 
 class Warehouse:
@@ -47,8 +48,6 @@ class Warehouse:
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int], steps: list[StepCount]) -> None:
         """Close the run with its counts and its steps' counts."""
-        from newswash.warehouse.steps import record_steps
-
         store.finish_run(self.con, run_id, status, counts)
         record_steps(self.con, run_id, steps)
 
