@@ -50,8 +50,7 @@ def prefect_api(home: Path, port: int | None = None) -> Iterator[str]:
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}/api"
     # The UI must call this server's API, not the default port's.
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_UI_API_URL": url}
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_UI_API_URL": url}
     log = (home / "server.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from conftest import FIXTURES, Cli
+from test_quiet_runs import assert_quiet_and_untracked, unconfigured_env
 from newswash.warehouse.lock import writer_lock
 
 TABLES_KEYED_BY_ARTICLE = ("signatures", "duplicates")
@@ -170,8 +171,7 @@ def test_processes_executor_without_a_configured_api_shares_one_local_server(tmp
     """The CLI's default path outside the test harness: no PREFECT_API_URL, so the run
     starts one ephemeral Prefect server and its pool workers report to it (without
     `share_ephemeral_api` each worker would start a server of its own)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = unconfigured_env(tmp_path / "prefect")
     db = tmp_path / "wh.duckdb"
     seeds = FIXTURES / "cleaners" / "seeds"
     result = subprocess.run(
@@ -180,5 +180,6 @@ def test_processes_executor_without_a_configured_api_shares_one_local_server(tmp
     )
     assert result.returncode == 0, result.stderr
     assert (result.stdout + result.stderr).count("Starting temporary server") == 1, result.stderr
+    assert_quiet_and_untracked(result.stdout + result.stderr, tmp_path / "prefect")
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == len(list(seeds.glob("*.txt")))
