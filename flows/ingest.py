@@ -21,7 +21,8 @@ from newswash.cleaners import Cleaner, rule_hits
 from newswash.cleaners.boilerplate import LineCounts, story_keys
 from newswash.dedup import DedupSettings
 from newswash.errors import NewswashError
-from newswash.flows.local_api import share_ephemeral_api
+from newswash.flows.lifetime import die_with_parent
+from newswash.flows.local_api import local_api
 from newswash.pipeline import Processed, process, remove_learned_boilerplate
 from newswash.records import Article, Failure
 from newswash.settings import ExecutorSettings, Settings, load_settings
@@ -162,7 +163,7 @@ def task_runner(executor: ExecutorSettings) -> TaskRunner:
     if executor.kind == "local":
         return ThreadPoolTaskRunner(max_workers=executor.parallel_batches)
     if executor.kind == "processes":
-        return ProcessPoolTaskRunner(max_workers=executor.workers or None)
+        return ProcessPoolTaskRunner(max_workers=executor.workers or None, initializer=die_with_parent)
     if executor.kind == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -207,11 +208,10 @@ def ingest(locations: list[str], db_path: Path | None = None, config_path: Path 
     settings = load_settings(config_path)
     if executor:
         settings = settings.with_executor(executor)
-    if settings.executor.kind == "processes":
-        share_ephemeral_api()
-    return flow_for(settings)(
-        locations,
-        db_path=str(db_path) if db_path else None,
-        config_path=str(config_path) if config_path else None,
-        allow_private_hosts=allow_private_hosts,
-    )
+    with local_api(Path(db_path or settings.db_path).parent / "prefect"):
+        return flow_for(settings)(
+            locations,
+            db_path=str(db_path) if db_path else None,
+            config_path=str(config_path) if config_path else None,
+            allow_private_hosts=allow_private_hosts,
+        )
