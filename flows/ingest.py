@@ -21,6 +21,7 @@ from newswash.cleaners import Cleaner, rule_hits
 from newswash.cleaners.boilerplate import LineCounts, story_keys
 from newswash.dedup import DedupSettings
 from newswash.errors import NewswashError
+from newswash.flows.executor_choice import settings_for_run
 from newswash.flows.lifetime import die_with_parent
 from newswash.flows.local_api import local_api
 from newswash.pipeline import Processed, process, remove_learned_boilerplate
@@ -32,7 +33,8 @@ from newswash.warehouse.boilerplate import load_line_counts
 from newswash.warehouse.load import load_batch
 from newswash.warehouse.lock import writer_lock
 from newswash.warehouse.report import markdown_report
-from newswash.warehouse.store import failure_reasons, finish_run, known_urls, open_warehouse, record_failures, start_run
+from newswash.warehouse.shared import open_shared
+from newswash.warehouse.store import failure_reasons, finish_run, known_urls, record_failures, start_run
 
 T = TypeVar("T")
 
@@ -184,7 +186,7 @@ def ingest_flow(locations: list[str], db_path: str | None = None, config_path: s
     if allow_private_hosts:
         settings = settings.with_private_hosts_allowed()
     db = Path(db_path) if db_path else settings.db_path
-    with writer_lock(db, settings.lock_wait, on_wait=get_run_logger().warning), open_warehouse(db) as con:
+    with writer_lock(db, settings.lock_wait, on_wait=get_run_logger().warning), open_shared(db) as con:
         run_id = start_run(con, locations)
         try:
             counts = run_ingest(con, run_id, locations, settings)
@@ -205,9 +207,7 @@ def flow_for(settings: Settings) -> Flow:
 def ingest(locations: list[str], db_path: Path | None = None, config_path: Path | None = None,
            allow_private_hosts: bool = False, executor: str | None = None) -> dict:
     """Run one ingest: the flow on the configured executor, or on `executor` when given."""
-    settings = load_settings(config_path)
-    if executor:
-        settings = settings.with_executor(executor)
+    settings = settings_for_run(load_settings(config_path), locations, executor)
     with local_api(Path(db_path or settings.db_path).parent / "prefect"):
         return flow_for(settings)(
             locations,
