@@ -23,7 +23,9 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 from prefect.tasks import exponential_backoff
 
 from newswash.errors import NewswashError
-from newswash.flows.local_api import share_ephemeral_api
+from newswash.flows.executor_choice import settings_for_run
+from newswash.flows.lifetime import die_with_parent
+from newswash.flows.local_api import local_api
 from newswash.pipeline import ingest_steps, placement, read_batches, reprocess_steps
 from newswash.records import StepCount
 from newswash.settings import ExecutorSettings, Settings, load_settings
@@ -137,7 +139,7 @@ def task_runner(executor: ExecutorSettings) -> TaskRunner:
     if executor.kind == "local":
         return ThreadPoolTaskRunner(max_workers=executor.parallel_batches)
     if executor.kind == "processes":
-        return ProcessPoolTaskRunner(max_workers=executor.workers or None)
+        return ProcessPoolTaskRunner(max_workers=executor.workers or None, initializer=die_with_parent)
     if executor.kind == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -209,30 +211,24 @@ def flow_for(settings: Settings, flow_: Flow = ingest_flow) -> Flow:
     return flow_.with_options(task_runner=task_runner(settings.executor))
 
 
-def start(settings: Settings, executor: str | None) -> Settings:
-    """The settings with ``executor`` when given; a local API shared with pool workers when they need one."""
-    settings = settings.with_executor(executor) if executor else settings
-    if settings.executor.kind == "processes":
-        share_ephemeral_api()
-    return settings
-
-
 def ingest(locations: list[str], db_path: Path | None = None, config_path: Path | None = None,
            allow_private_hosts: bool = False, executor: str | None = None, settings: Settings | None = None) -> dict:
     """Run one ingest: the flow on the configured executor, or on `executor` when given
     (``settings``: those of ``config_path``, when the caller has loaded them already)."""
-    settings = start(settings or load_settings(config_path), executor)
-    return flow_for(settings)(
-        locations,
-        db_path=str(db_path) if db_path else None,
-        config_path=str(config_path) if config_path else None,
-        allow_private_hosts=allow_private_hosts,
-    )
+    settings = settings_for_run(settings or load_settings(config_path), locations, executor)
+    with local_api(Path(db_path or settings.db_path).parent / "prefect"):
+        return flow_for(settings)(
+            locations,
+            db_path=str(db_path) if db_path else None,
+            config_path=str(config_path) if config_path else None,
+            allow_private_hosts=allow_private_hosts,
+        )
 
 
 def reprocess(settings: Settings, db_path: Path | None = None, config_path: Path | None = None,
               executor: str | None = None) -> dict:
     """Run one reprocess flow."""
-    settings = start(settings, executor)
-    return flow_for(settings, reprocess_flow)(db_path=str(db_path) if db_path else None,
-                                              config_path=str(config_path) if config_path else None)
+    settings = settings_for_run(settings, [], executor)
+    with local_api(Path(db_path or settings.db_path).parent / "prefect"):
+        return flow_for(settings, reprocess_flow)(db_path=str(db_path) if db_path else None,
+                                                  config_path=str(config_path) if config_path else None)

@@ -13,9 +13,11 @@ import time
 from pathlib import Path
 
 import duckdb
+import psutil
 import pytest
 
 from conftest import FIXTURES, Cli
+from test_quiet_runs import assert_quiet_and_untracked, unconfigured_env
 from newswash.warehouse.lock import writer_lock
 
 TABLES_KEYED_BY_ARTICLE = ("signatures", "duplicates")
@@ -77,22 +79,46 @@ def small_batches(tmp_path: Path) -> Path:
     return config
 
 
-@pytest.mark.parametrize("kill_delay", [0.0, 0.4, 1.1])
-def test_sigkill_mid_run_then_rerun_completes_without_duplicates(
-    cli: Cli, tmp_path: Path, prefect_env: dict[str, str], small_batches: Path, kill_delay: float
+def _alive(processes: list[psutil.Process]) -> list[psutil.Process]:
+    """Those still running (a zombie has ended: it only waits for its parent to reap it)."""
+    alive = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+# (executor, seconds after the first batch, whether the run starts its own Prefect server)
+KILLS = [("processes", 0.0, False), ("processes", 0.4, False), ("processes", 1.1, False), ("dask", 0.4, True)]
+
+
+@pytest.mark.parametrize(("executor", "kill_delay", "own_server"), KILLS)
+def test_sigkill_mid_run_kills_its_tree_then_rerun_completes_without_duplicates(
+    cli: Cli, tmp_path: Path, prefect_env: dict[str, str], small_batches: Path,
+    executor: str, kill_delay: float, own_server: bool,
 ) -> None:
     corpus = make_corpus(tmp_path / "corpus.jsonl", 900)
     killed_db = tmp_path / "killed.duckdb"
-    process = subprocess.Popen(_ingest_cmd(corpus, killed_db, small_batches), env=prefect_env,
+    env = unconfigured_env(tmp_path / "prefect") if own_server else prefect_env
+    process = subprocess.Popen([*_ingest_cmd(corpus, killed_db, small_batches), "--executor", executor], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     # Kill once at least one batch is in, plus a delay that lands elsewhere in the next batches.
     for line in process.stderr:
         if "batch loaded" in line:
             break
     time.sleep(kill_delay)
+    tree = psutil.Process(process.pid).children(recursive=True)
+    assert tree, "the run started no process"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 10
+    while _alive(tree) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(tree), [" ".join(p.cmdline()[:6]) for p in _alive(tree)]
 
     cli.db = killed_db
     code, out, err = cli("ingest", str(corpus), "--config", str(small_batches))
@@ -170,8 +196,7 @@ def test_processes_executor_without_a_configured_api_shares_one_local_server(tmp
     """The CLI's default path outside the test harness: no PREFECT_API_URL, so the run
     starts one ephemeral Prefect server and its pool workers report to it (without
     `share_ephemeral_api` each worker would start a server of its own)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = unconfigured_env(tmp_path / "prefect")
     db = tmp_path / "wh.duckdb"
     seeds = FIXTURES / "cleaners" / "seeds"
     result = subprocess.run(
@@ -180,5 +205,6 @@ def test_processes_executor_without_a_configured_api_shares_one_local_server(tmp
     )
     assert result.returncode == 0, result.stderr
     assert (result.stdout + result.stderr).count("Starting temporary server") == 1, result.stderr
+    assert_quiet_and_untracked(result.stdout + result.stderr, tmp_path / "prefect")
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == len(list(seeds.glob("*.txt")))

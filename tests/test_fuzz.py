@@ -298,8 +298,8 @@ def test_robots_rules_never_raise(text: str, status: int | None, url: str) -> No
 
 @pytest.mark.parametrize("line", ["Crawl-delay: \u00b2", "Request-rate: \u00b2/\u0663", "Crawl-delay: \u2460"])
 def test_robots_with_non_decimal_digits_does_not_raise(line: str) -> None:
-    """`str.isdigit()` is true for superscripts and circled digits, which `int()` refuses: urllib's
-    RobotFileParser raises ValueError, the fetcher's robots lookup lets it escape and the run stops."""
+    """`str.isdigit()` is true for superscripts and circled digits, which `int()` refuses (urllib's
+    RobotFileParser raised ValueError on them and the run stopped); they read as no delay."""
     rules = RobotRules.from_response(200, f"User-agent: *\n{line}\nDisallow: /private/")
     assert not rules.allowed("newswash", "https://news.example/private/x")
     assert isinstance(rules.crawl_delay("newswash"), float)

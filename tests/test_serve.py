@@ -57,6 +57,13 @@ def test_serve_runs_on_schedule_and_the_second_run_adds_nothing(tmp_path: Path) 
         # The UI is told to call this server's API (not Prefect's default port).
         ui_base = "http://127.0.0.1:" + _port_of_running_server(tmp_path / "prefect" / "server.log")
         assert httpx.get(f"{ui_base}/ui-settings", timeout=10).json()["api_url"] == f"{ui_base}/api"
+        # An ingest into a warehouse in the same folder reports to serve's server instead of starting one.
+        page = next(seeds.glob("*.txt"))
+        ingest = subprocess.run([sys.executable, "-m", "newswash.cli", "ingest", str(page), "--db", str(tmp_path / "b.duckdb")],
+                                env=env, capture_output=True, text=True, timeout=PATIENCE_SECONDS)
+        assert ingest.returncode == 0, ingest.stderr[-3000:]
+        assert "Using the Prefect server of `newswash serve`" in ingest.stderr, ingest.stderr[-3000:]
+        assert "Starting temporary server" not in ingest.stderr
     finally:
         serve.send_signal(signal.SIGTERM)
         try:

@@ -88,6 +88,14 @@ def test_discovery_classify_canonical_robots_and_urls() -> None:
     assert normalize("HTTPS://News.Example/a?fbclid=1&id=2&utm_source=x#top") == "https://news.example/a?id=2"
 
 
+def test_robots_wildcards_and_end_anchors_are_obeyed() -> None:
+    rules = RobotRules.from_response(200, "User-agent: *\nDisallow: /*?print=\nDisallow: /private$")
+    assert not rules.allowed("newswash", "https://n.example/a.html?print=1")
+    assert rules.allowed("newswash", "https://n.example/a.html")
+    assert not rules.allowed("newswash", "https://n.example/private")
+    assert rules.allowed("newswash", "https://n.example/private/x")
+
+
 def test_charset_from_header_then_meta_then_detection() -> None:
     text = "Le café était très crémeux, déclare le maître du château. " * 3
     assert decode(text.encode("latin-1"), "iso-8859-1") == text

@@ -19,6 +19,7 @@ from newswash.warehouse import fetch_log, load, store
 from newswash.warehouse.boilerplate import load_line_counts
 from newswash.warehouse.lock import writer_lock
 from newswash.warehouse.report import markdown_report
+from newswash.warehouse.shared import open_shared
 from newswash.warehouse.steps import record_steps
 
 
@@ -32,8 +33,9 @@ class Warehouse:
     @contextmanager
     def for_writing(cls, path: Path, lock_wait: float,
                     on_wait: Callable[[str], None] = lambda _: None) -> Iterator[Warehouse]:
-        """The warehouse at ``path``, with its writer lock held (waiting up to ``lock_wait`` s)."""
-        with writer_lock(path, lock_wait, on_wait=on_wait), store.open_warehouse(path) as con:
+        """The warehouse at ``path``, with its writer lock held (waiting up to ``lock_wait`` s),
+        through a connection that lets go of the file between batches (``warehouse/shared.py``)."""
+        with writer_lock(path, lock_wait, on_wait=on_wait), open_shared(path) as con:
             yield cls(con, Path(path))
 
     @property

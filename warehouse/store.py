@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -38,43 +39,60 @@ def views_sql() -> str:
 DUCKDB_SETTINGS: dict[str, str] = {"memory_limit": "600MB", "checkpoint_threshold": "1GB"}
 
 
+# How long opening the file waits for another process to let go of it. A run holds it only
+# while it loads a batch (warehouse/shared.py), a query while it runs.
+OPEN_WAIT_SECONDS = 30.0
+OPEN_POLL_SECONDS = 0.05
+
+
 @contextmanager
 def open_warehouse(
-    path: Path, read_only: bool = False, settings: dict[str, str] = DUCKDB_SETTINGS
+    path: Path, read_only: bool = False, settings: dict[str, str] = DUCKDB_SETTINGS,
+    wait: float = OPEN_WAIT_SECONDS,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the warehouse at `path`, its schema brought up to date first;
-    `settings`: DuckDB settings (name: value) to apply."""
+    `settings`: DuckDB settings (name: value) to apply; `wait`: seconds to wait for the file."""
     path = Path(path)
     if read_only and not path.exists():
         raise NewswashError(f"no warehouse at {path} (run `newswash ingest` first)")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect(path, read_only)
+    con = connect(path, read_only, wait)
     try:
         if read_only and _outdated(con):
             # An older warehouse: upgrade it once with a writable connection.
             con.close()
-            with open_warehouse(path):
+            with open_warehouse(path, wait=wait):
                 pass
-            con = _connect(path, read_only)
+            con = connect(path, read_only, wait)
         elif not read_only:
             _ensure_schema(con)
-        for name, value in settings.items():
-            con.execute(f"SET {name} = '{value}'")
+        apply_settings(con, settings)
         yield con
     finally:
         con.close()
 
 
-def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """duckdb.connect, with a lock held by another process said in one line."""
-    try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.Error as exc:
-        if "lock" in str(exc).lower():
-            holder = "a run is writing to it" if read_only else "another process (a run or a query) has it open"
-            raise NewswashError(f"the warehouse {path} is busy: {holder}; try again when it ends") from None
-        raise NewswashError(f"cannot open warehouse {path}: {_first_line(exc)}") from None
+def apply_settings(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> None:
+    for name, value in settings.items():
+        con.execute(f"SET {name} = '{value}'")
+
+
+def connect(path: Path, read_only: bool, wait: float = OPEN_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, retried while another process holds the file's lock (up to `wait`
+    seconds); a lock held longer, or any other problem, said in one line."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            if "lock" not in str(exc).lower():
+                raise NewswashError(f"cannot open warehouse {path}: {_first_line(exc)}") from None
+            if time.monotonic() >= deadline:
+                raise NewswashError(
+                    f"the warehouse {path} is busy: another process kept it locked for {wait:g} s; try again"
+                ) from None
+        time.sleep(OPEN_POLL_SECONDS)
 
 
 def _first_line(exc: BaseException) -> str:

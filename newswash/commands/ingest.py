@@ -26,9 +26,11 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
 def ingest(locations: list[str], args: argparse.Namespace, settings: Settings) -> dict[str, int]:
     """Run the ingest flow and print its one-line counts and a summary."""
     from newswash.flows.ingest import ingest as run_flow
+    from newswash.flows.lifetime import reap_on_exit
     from newswash.sources import check_locations
 
     check_locations(locations, settings.sources)
+    reap_on_exit()
     counts = run_flow(locations, args.db, args.config, args.allow_private_hosts, args.executor, settings)
     print(f"run #{counts['run_id']}: " + ", ".join(
         f"{k} {v}" for k, v in counts.items() if k not in ("run_id", "failure_reasons")))

@@ -16,7 +16,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from newswash.flows.ingest import reprocess
+    from newswash.flows.lifetime import reap_on_exit
 
+    reap_on_exit()
     counts = reprocess(settings, args.db, args.config, args.executor)
     print(f"run #{counts['run_id']}: reprocessed {counts['extracted']} of {counts['read']} archived pages, "
           f"failed {counts['failed']}; clusters formed again")

@@ -14,9 +14,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from newswash.flows.lifetime import reap_on_exit
     from newswash.flows.local_api import prefect_api
     from newswash.flows.serve import serve_sources
 
+    reap_on_exit()
     db_path = (args.db or settings.db_path).resolve()
     with prefect_api(db_path.parent / "prefect", args.port) as url:
         print(f"newswash serve: Prefect API at {url} (UI at {url.removesuffix('/api')})", flush=True)

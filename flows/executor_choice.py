@@ -1,0 +1,59 @@
+"""Which executor a run uses: the one asked for, else the configured one, except that a tiny
+local input runs on threads, since starting a process pool costs more than it saves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect.logging import get_logger
+
+from newswash.settings import Settings
+from newswash.sources.files import HTML_SUFFIXES, READABLE_SUFFIXES
+from newswash.sources.warc import is_warc
+
+# Up to this many one-article files run on threads: a pool's workers take seconds to start
+# (each imports Prefect and trafilatura), one core extracts a page in tens of milliseconds.
+TINY_INPUT_FILES = 30
+ONE_ARTICLE_SUFFIXES = HTML_SUFFIXES | {".txt"}
+
+
+def _one_article_files(location: str, most: int) -> int | None:
+    """How many one-article files `location` is (a file or folder), or None when that is not
+    known cheaply (a URL, a source name, a .jsonl, WARC or .urls file) or is more than `most`."""
+    path = Path(location)
+    if path.is_file():
+        return 1 if path.suffix.lower() in ONE_ARTICLE_SUFFIXES else None
+    if not path.is_dir():
+        return None
+    count = 0
+    for child in path.rglob("*"):
+        if not child.is_file():
+            continue
+        suffix = child.suffix.lower()
+        if (suffix in READABLE_SUFFIXES and suffix not in ONE_ARTICLE_SUFFIXES) or is_warc(child):
+            return None  # records of unknown number
+        count += suffix in ONE_ARTICLE_SUFFIXES
+        if count > most:
+            return None
+    return count
+
+
+def tiny_input(locations: list[str]) -> bool:
+    """Whether the inputs are local files of at most TINY_INPUT_FILES articles in all."""
+    total = 0
+    for location in locations:
+        count = _one_article_files(location, TINY_INPUT_FILES - total)
+        if count is None:
+            return False
+        total += count
+    return True
+
+
+def settings_for_run(settings: Settings, locations: list[str], executor: str | None) -> Settings:
+    """The settings with the executor this run uses (see the module docstring)."""
+    if executor:
+        return settings.with_executor(executor)
+    if settings.executor.kind == "processes" and tiny_input(locations):
+        get_logger("executor").info("a tiny local input: extracting on threads, without a process pool")
+        return settings.with_executor("local")
+    return settings

@@ -1,0 +1,55 @@
+"""Start-up: tiny local inputs run without a process pool; an ingest reuses the server `serve` keeps."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from conftest import FIXTURES
+from newswash.flows.executor_choice import TINY_INPUT_FILES, settings_for_run, tiny_input
+from newswash.flows.local_api import URL_FILE, running_api
+from newswash.settings import load_settings
+
+SEEDS = FIXTURES / "cleaners" / "seeds"
+
+
+def test_tiny_local_inputs_run_on_threads_unless_an_executor_is_asked_for(tmp_path: Path) -> None:
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(TINY_INPUT_FILES + 1):
+        (many / f"{i}.txt").write_text("words")
+    records = tmp_path / "records.jsonl"
+    records.write_text("{}\n")
+    assert tiny_input([str(SEEDS)]) and tiny_input([str(next(SEEDS.glob("*.txt")))])
+    assert not tiny_input([str(many)])
+    assert not tiny_input([str(SEEDS), str(records)])
+    assert not tiny_input(["https://news.example/feed.xml"]) and not tiny_input(["riverside"])
+    settings = load_settings()
+    assert settings.executor.kind == "processes"
+    assert settings_for_run(settings, [str(SEEDS)], None).executor.kind == "local"
+    assert settings_for_run(settings, [str(SEEDS)], "processes").executor.kind == "processes"
+    assert settings_for_run(settings, [str(many)], None).executor.kind == "processes"
+
+
+class _Health(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.send_response(200 if self.path == "/api/health" else 404)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_running_api_is_the_served_url_only_while_it_answers(tmp_path: Path) -> None:
+    assert running_api(tmp_path) is None  # no serve ever ran here
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api"
+    (tmp_path / URL_FILE).write_text(url)
+    try:
+        assert running_api(tmp_path) == url
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert running_api(tmp_path) is None  # a stale file from a killed serve
