@@ -62,18 +62,21 @@ import json
 import re
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import py3langid
 import trafilatura
 
 from newswash.cleaners import Cleaner, extract, rule_hits
 from newswash.records import Article
+from newswash.sources.charset import decode
 
-DEFAULT_EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "extraction-dev"
+EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 _TOKEN = re.compile(r"\w+")
+Extractor = Callable[[bytes, str], str]
 
 
 def tokens(text: str) -> list[str]:
@@ -97,7 +100,7 @@ def page_scores(predicted: str, truth: str) -> tuple[float, float, float]:
 
 @dataclass
 class Score:
-    """Running totals for one extractor."""
+    """Running totals for one extractor on extraction-dev."""
 
     precisions: list[float] = field(default_factory=list)
     recalls: list[float] = field(default_factory=list)
@@ -120,9 +123,49 @@ class Score:
         return p, r, 2 * p * r / (p + r), self.exact / len(self.recalls)
 
 
-def newswash_text(cleaner: Cleaner, seen: list[Article] | None = None) -> Callable[[bytes, str], str]:
+@dataclass
+class Counts:
+    """trafilatura's evaluation counts: ``with`` segments found (tp) or missed (fn),
+    ``without`` segments found (fp) or absent (tn)."""
+
+    tp: int = 0
+    fn: int = 0
+    fp: int = 0
+    tn: int = 0
+
+    def __iadd__(self, other: Counts) -> Counts:
+        self.tp, self.fn, self.fp, self.tn = self.tp + other.tp, self.fn + other.fn, self.fp + other.fp, self.tn + other.tn
+        return self
+
+    @property
+    def net(self) -> int:
+        """Segments right minus segments wrong: what "worse" compares page by page."""
+        return self.tp + self.tn - self.fn - self.fp
+
+    def summary(self) -> tuple[float, float, float, float]:
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        total = self.tp + self.fn + self.fp + self.tn
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0), ((self.tp + self.tn) / total if total else 0.0)
+
+
+def fold(text: str) -> str:
+    return " ".join(text.split())
+
+
+def snippet_counts(predicted: str, item: dict) -> Counts:
+    """One page under trafilatura's evaluation (whitespace folded on both sides)."""
+    text = fold(predicted)
+    found = [fold(s) in text for s in item["with"]]
+    leaked = [fold(s) in text for s in item["without"]]
+    return Counts(sum(found), len(found) - sum(found), sum(leaked), len(leaked) - sum(leaked))
+
+
+def newswash_text(cleaner: Cleaner, seen: list[Article] | None = None) -> Extractor:
+    """newswash as its readers feed it: the page decoded once by ``sources.charset.decode``."""
+
     def run(html: bytes, url: str) -> str:
-        article = cleaner(extract(Article(url=url, content=html.decode("utf-8", "replace"), content_type="html")))
+        article = cleaner(extract(Article(url=url, content=decode(html), content_type="html")))
         if seen is not None:
             seen.append(article)
         return article.body
@@ -134,57 +177,125 @@ def trafilatura_text(html: bytes, url: str) -> str:
     return trafilatura.extract(html) or ""
 
 
-def run_pass(
-    extractors: dict[str, Callable[[bytes, str], str]],
-    pages: dict[str, bytes],
-    truth: dict[str, dict[str, str]],
-    scores: dict[str, Score] | None = None,
-) -> dict[str, float]:
-    """Every extractor on every page, interleaved page by page on one core; the seconds
-    each spent. With ``scores``, each prediction is scored against the truth."""
-    seconds = dict.fromkeys(extractors, 0.0)
+def precision_text(html: bytes, url: str) -> str:
+    return trafilatura.extract(html, favor_precision=True) or ""
+
+
+def extractors(seen: list[Article]) -> dict[str, Extractor]:
+    return {"newswash": newswash_text(Cleaner(), seen), "trafilatura": trafilatura_text, "precision": precision_text}
+
+
+def timed(run: Extractor, html: bytes, url: str, seconds: dict[str, float], name: str) -> str:
+    start = time.perf_counter()
+    try:
+        return run(html, url)
+    finally:
+        seconds[name] += time.perf_counter() - start
+
+
+def bench_news(folder: Path, args: argparse.Namespace) -> None:
+    """extraction-dev: shingle precision, recall, F1 and accuracy of each extractor."""
+    truth = json.loads((folder / "ground-truth.json").read_text("utf-8"))
+    pages = {page: gzip.decompress((folder / "html" / f"{page}.html.gz").read_bytes()) for page in truth}
+    seen: list[Article] = []
+    runs = extractors(seen)
+    scores = {name: Score() for name in runs}
+    seconds = dict.fromkeys(runs, 0.0)
     for page, html in pages.items():
-        for name, run in extractors.items():
-            start = time.perf_counter()
-            predicted = run(html, truth[page]["url"])
-            seconds[name] += time.perf_counter() - start
-            if scores is not None:
-                scores[name].add(page, predicted, truth[page]["articleBody"])
-    return seconds
+        for name, run in runs.items():
+            scores[name].add(page, timed(run, html, truth[page]["url"], seconds, name), truth[page]["articleBody"])
+    print(f"extraction-dev: {len(truth)} pages from {folder}")
+    print(f"  {'extractor':<12} {'precision':>9} {'recall':>7} {'F1':>6} {'accuracy':>8} {'seconds':>7}")
+    for name, score in scores.items():
+        p, r, f1, acc = score.summary()
+        print(f"  {name:<12} {p:>9.3f} {r:>7.3f} {f1:>6.3f} {acc:>8.3f} {seconds[name]:>7.1f}")
+    if args.hits:
+        print("  rule hits:", ", ".join(f"{rule} {n}" for rule, n in rule_hits(seen).items()))
+    if args.worst:
+        worst = sorted(scores["newswash"].pages.items(), key=lambda kv: kv[1][0])[: args.worst]
+        for page, (p, r) in worst:
+            print(f"    {page}  P {p:.3f}  R {r:.3f}  {truth[page]['url']}")
+    if args.speed:
+        bench_speed(pages, truth)
+
+
+def bench_speed(pages: dict[str, bytes], truth: dict[str, dict[str, str]]) -> None:
+    """Pages per second of newswash and plain trafilatura, one core, a warm second pass."""
+    runs = {"newswash": newswash_text(Cleaner()), "trafilatura": trafilatura_text}
+    for _ in range(2):  # the first pass pays one-off costs (dateparser's caches)
+        seconds = dict.fromkeys(runs, 0.0)
+        for page, html in pages.items():
+            for name, run in runs.items():
+                timed(run, html, truth[page]["url"], seconds, name)
+    speed = {name: len(pages) / spent for name, spent in seconds.items()}
+    print(f"  speed, one core, warm: newswash extract+clean {speed['newswash']:.0f} pages/s, "
+          f"trafilatura.extract {speed['trafilatura']:.0f} pages/s (ratio {speed['newswash'] / speed['trafilatura']:.2f})")
+
+
+def bench_snippets(folder: Path, args: argparse.Namespace) -> None:
+    """snippets-dev: trafilatura's segment metric of each extractor, per language and in
+    total (the language of a page is py3langid's reading of its ``with`` segments), and
+    the pages newswash makes worse than plain trafilatura."""
+    data = json.loads((folder / "evaldata.json").read_text("utf-8"))
+    items = list(data.items())[:: args.every]
+    seen: list[Article] = []
+    runs = extractors(seen)
+    totals = {name: Counts() for name in runs}
+    by_language: dict[str, dict[str, Counts]] = defaultdict(lambda: {name: Counts() for name in runs})
+    seconds = dict.fromkeys(runs, 0.0)
+    worse: list[tuple[int, str, str, Counts, Counts]] = []
+    emptied: list[str] = []
+    for url, item in items:
+        html = gzip.decompress((folder / "pages" / f"{item['file']}.gz").read_bytes())
+        language = py3langid.classify(" ".join(item["with"]))[0]
+        texts = {name: timed(run, html, url, seconds, name) for name, run in runs.items()}
+        page = {name: snippet_counts(text, item) for name, text in texts.items()}
+        for name, counts in page.items():
+            totals[name] += counts
+            by_language[language][name] += counts
+        if texts["trafilatura"].strip() and not texts["newswash"].strip():
+            emptied.append(f"{item['file']} ({seen[-1].error})")
+        if page["newswash"].net < page["trafilatura"].net:
+            worse.append((page["newswash"].net - page["trafilatura"].net, language, item["file"],
+                          page["newswash"], page["trafilatura"]))
+    print(f"snippets-dev: {len(items)} pages from {folder}")
+    print(f"  {'language':<8} {'pages':>5}  " + "  ".join(f"{name + ' P/R/F1':>22}" for name in runs))
+    languages = sorted(by_language, key=lambda lang: -sum(c.tp + c.fn for c in by_language[lang].values()))
+    pages_of = Counter(py3langid.classify(" ".join(item["with"]))[0] for _, item in items)
+    for language in [*languages, "total"]:
+        row = totals if language == "total" else by_language[language]
+        count = len(items) if language == "total" else pages_of[language]
+        cells = "  ".join("{:.3f} {:.3f} {:.3f}".format(*row[name].summary()[:3]).rjust(22) for name in runs)
+        print(f"  {language:<8} {count:>5}  {cells}")
+    print("  seconds: " + ", ".join(f"{name} {spent:.1f}" for name, spent in seconds.items()))
+    print(f"  empty where trafilatura has text: {len(emptied)}" + "".join(f"\n    {e}" for e in emptied))
+    print(f"  pages newswash makes worse than trafilatura: {len(worse)}")
+    for delta, language, file, ours, theirs in sorted(worse)[: args.worse]:
+        print(f"    {delta:+d} {language} {file}  newswash tp {ours.tp} fp {ours.fp}, trafilatura tp {theirs.tp} fp {theirs.fp}")
+    if args.hits:
+        print("  rule hits:", ", ".join(f"{rule} {n}" for rule, n in rule_hits(seen).items()))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="extraction-dev folder")
-    parser.add_argument("--worst", type=int, default=0, help="list the N pages with the lowest newswash precision")
+    parser.add_argument("--eval", type=Path, default=EVAL, help="the folder of the evaluation sets")
+    parser.add_argument("--set", choices=("news", "snippets", "both"), default="both")
+    parser.add_argument("--every", type=int, default=1, help="snippets-dev: every N-th page only (a quick subset)")
+    parser.add_argument("--worst", type=int, default=0, help="extraction-dev: the N pages with the lowest newswash precision")
+    parser.add_argument("--worse", type=int, default=30, help="snippets-dev: list up to N pages newswash makes worse")
     parser.add_argument("--hits", action="store_true", help="print how many lines each cleaning rule removed")
+    parser.add_argument("--speed", action="store_true", help="extraction-dev: pages per second, warm")
     args = parser.parse_args()
-    truth_file = args.eval / "ground-truth.json"
-    if not truth_file.exists():
-        print(f"SKIP: evaluation data not found at {args.eval} (expected ../shared/eval/extraction-dev)")
-        return 0
-    truth = json.loads(truth_file.read_text("utf-8"))
-    pages = {page: gzip.decompress((args.eval / "html" / f"{page}.html.gz").read_bytes()) for page in truth}
-    cleaned: list[Article] = []
-    extractors = {"trafilatura": trafilatura_text, "newswash": newswash_text(Cleaner(), cleaned)}
-    scores = {name: Score() for name in extractors}
-    seconds = run_pass(extractors, pages, truth, scores)
-    print(f"{len(truth)} pages from {args.eval}")
-    print(f"{'extractor':<12} {'precision':>9} {'recall':>7} {'F1':>6} {'accuracy':>8} {'seconds':>7}")
-    for name, score in scores.items():
-        p, r, f1, acc = score.summary()
-        print(f"{name:<12} {p:>9.3f} {r:>7.3f} {f1:>6.3f} {acc:>8.3f} {seconds[name]:>7.1f}")
-    # Speed from a second, warm pass: the first also pays one-off costs (dateparser's caches).
-    warm = run_pass({"trafilatura": trafilatura_text, "newswash": newswash_text(Cleaner())}, pages, truth)
-    speed = {name: len(pages) / spent for name, spent in warm.items()}
-    print(f"speed, one core, warm: newswash extract+clean {speed['newswash']:.0f} pages/s, "
-          f"trafilatura.extract {speed['trafilatura']:.0f} pages/s (ratio {speed['newswash'] / speed['trafilatura']:.2f})")
-    if args.hits:
-        print("rule hits:", ", ".join(f"{rule} {n}" for rule, n in rule_hits(cleaned).items()))
-    if args.worst:
-        worst = sorted(scores["newswash"].pages.items(), key=lambda kv: kv[1][0])[: args.worst]
-        for page, (p, r) in worst:
-            print(f"  {page}  P {p:.3f}  R {r:.3f}  {truth[page]['url']}")
+    sets = {"news": ("extraction-dev", "ground-truth.json", bench_news),
+            "snippets": ("snippets-dev", "evaldata.json", bench_snippets)}
+    for key, (name, marker, run) in sets.items():
+        if args.set not in (key, "both"):
+            continue
+        folder = args.eval / name
+        if not (folder / marker).exists():
+            print(f"SKIP: evaluation data not found at {folder} (expected ../shared/eval/{name})")
+            continue
+        run(folder, args)
     return 0
 
 
