@@ -13,6 +13,7 @@ from newswash.records import Article, Removal
 
 from .boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, remove_site_boilerplate
 from .extract import LEAD_HEADING
+from .language import language_of
 from .rules import Rule, load_rules
 from .structure import Structure
 from .text import clean_inline, to_body, to_lines
@@ -63,7 +64,7 @@ class Cleaner:
         # end, counted up to the widest head and tail windows; a cache keyed by that.
         self._head = max((rule.lines for rule in self.rules if rule.where == "head"), default=0)
         self._tail = max((rule.lines for rule in self.rules if rule.where == "tail"), default=0)
-        self._allowed: dict[tuple[int, int], list[_Matcher]] = {}
+        self._allowed: dict[tuple[str | None, int, int], list[_Matcher]] = {}
         self.structure = Structure.from_mapping(config.get("structure", {}))
         self.boilerplate = BoilerplateSettings.from_mapping(config.get("boilerplate", {}))
 
@@ -105,8 +106,9 @@ class Cleaner:
 
     def _apply_rules(self, article: Article, lines: list[str]) -> list[str]:
         kept = []
+        language = language_of(article.language, "\n".join(lines))
         for index, line in enumerate(lines):
-            rule, match = self._first_match(line, index, len(lines))
+            rule, match = self._first_match(line, index, len(lines), language)
             if rule is None or match is None:
                 kept.append(line)
                 continue
@@ -119,24 +121,27 @@ class Cleaner:
                 article.paywalled = True
         return kept
 
-    def _first_match(self, line: str, index: int, total: int) -> tuple[Rule | None, Any]:
+    def _first_match(self, line: str, index: int, total: int, language: str | None) -> tuple[Rule | None, Any]:
         size = len(line)
         if size > self._longest:
             return None, None
-        for rule, max_length, fullmatch in self._rules_at(index, total):
+        for rule, max_length, fullmatch in self._rules_at(index, total, language):
             if size <= max_length:
                 match = fullmatch(line)
                 if match:
                     return rule, match
         return None, None
 
-    def _rules_at(self, index: int, total: int) -> list[_Matcher]:
-        """The rules allowed at the ``index``-th of ``total`` lines, in order, each with its
-        length guard and matcher (computed once per distance from the head and the tail)."""
-        key = (min(index, self._head), min(total - 1 - index, self._tail))
+    def _rules_at(self, index: int, total: int, language: str | None) -> list[_Matcher]:
+        """The rules allowed at the ``index``-th of ``total`` lines of an article in
+        ``language``, in order, each with its length guard and matcher (computed once per
+        language and distance from the head and the tail)."""
+        key = (language, min(index, self._head), min(total - 1 - index, self._tail))
         if key not in self._allowed:
             self._allowed[key] = [
-                (rule, rule.max_length, rule.pattern.fullmatch) for rule in self.rules if rule.allowed_at(index, total)
+                (rule, rule.max_length, rule.pattern.fullmatch)
+                for rule in self.rules
+                if rule.allowed_at(index, total) and rule.runs_on(language)
             ]
         return self._allowed[key]
 

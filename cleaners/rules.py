@@ -11,7 +11,7 @@ from .tables import from_table
 Where = Literal["any", "head", "tail"]
 Action = Literal["remove", "author", "attribution", "paywall"]
 
-_KEYS = {"name", "exact", "regex", "where", "lines", "max_length", "enabled", "action", "case_sensitive"}
+_KEYS = {"name", "exact", "regex", "where", "lines", "max_length", "enabled", "action", "case_sensitive", "languages"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class Rule:
     ``action`` says what happens besides removal: ``author`` stores the regex group
     ``author``, ``attribution`` stores the line as the article's attribution, ``paywall``
     marks the article ``paywalled`` (a "subscribe to continue reading" prompt).
+    ``languages`` lists the languages whose wording or layout the rule reads (``en``):
+    it runs only on articles in one of them; empty means every language.
     """
 
     name: str
@@ -45,6 +47,11 @@ class Rule:
     max_length: int = 120
     action: Action = "remove"
     enabled: bool = True
+    languages: tuple[str, ...] = ()
+
+    def runs_on(self, language: str | None) -> bool:
+        """Whether the rule applies to an article in ``language`` (None: not known)."""
+        return not self.languages or language in self.languages
 
     def allowed_at(self, index: int, total: int) -> bool:
         """Whether the ``index``-th of ``total`` lines is inside the rule's ``where`` window."""
@@ -81,6 +88,7 @@ class Rule:
             max_length=int(data.get("max_length", settings.max_length)),
             action=action,
             enabled=bool(data.get("enabled", True)),
+            languages=tuple(code.lower() for code in _as_list(data.get("languages", []))),
         )
 
 
