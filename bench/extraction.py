@@ -210,7 +210,7 @@ def bench_news(folder: Path, args: argparse.Namespace) -> None:
         p, r, f1, acc = score.summary()
         print(f"  {name:<12} {p:>9.3f} {r:>7.3f} {f1:>6.3f} {acc:>8.3f} {seconds[name]:>7.1f}")
     if args.hits:
-        print("  rule hits:", ", ".join(f"{rule} {n}" for rule, n in rule_hits(seen).items()))
+        print_hits(seen)
     if args.worst:
         worst = sorted(scores["newswash"].pages.items(), key=lambda kv: kv[1][0])[: args.worst]
         for page, (p, r) in worst:
@@ -273,7 +273,15 @@ def bench_snippets(folder: Path, args: argparse.Namespace) -> None:
     for delta, language, file, ours, theirs in sorted(worse)[: args.worse]:
         print(f"    {delta:+d} {language} {file}  newswash tp {ours.tp} fp {ours.fp}, trafilatura tp {theirs.tp} fp {theirs.fp}")
     if args.hits:
-        print("  rule hits:", ", ".join(f"{rule} {n}" for rule, n in rule_hits(seen).items()))
+        print_hits(seen)
+
+
+def print_hits(articles: list[Article]) -> None:
+    """Lines each rule removed, and the removals the safety net refused."""
+    print("  rule hits:", ", ".join(f"{rule} {n}" for rule, n in rule_hits(articles).items()))
+    refused = Counter(r.rule for a in articles for r in a.kept)
+    print(f"  kept by the safety net: {sum(refused.values())} lines on {sum(bool(a.kept) for a in articles)} pages"
+          + "".join(f", {rule} {n}" for rule, n in refused.most_common()))
 
 
 def main() -> int:

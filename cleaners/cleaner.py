@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import tomllib
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 import re
@@ -15,10 +17,12 @@ from .boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, remo
 from .extract import LEAD_HEADING
 from .language import language_of
 from .rules import Rule, load_rules
+from .safety import SafetyNet
 from .structure import Structure
 from .text import clean_inline, to_body, to_lines
 
 
+LOG = logging.getLogger(__name__)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|&|\band\b)\s*")
 # A rule as the line loop uses it: the rule, its length guard and its whole-line matcher.
 _Matcher = tuple[Rule, int, Callable[[str], "re.Match[str] | None"]]
@@ -45,6 +49,7 @@ def read_config(path: str | Path) -> dict[str, Any]:
         "settings": {**base.get("settings", {}), **user.get("settings", {})},
         "structure": {**base.get("structure", {}), **user.get("structure", {})},
         "boilerplate": {**base.get("boilerplate", {}), **user.get("boilerplate", {})},
+        "safety": {**base.get("safety", {}), **user.get("safety", {})},
         "rules": list(by_name.values()),
     }
 
@@ -54,7 +59,7 @@ class Cleaner:
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         config = default_config() if config is None else config
-        unknown = set(config) - {"settings", "structure", "rules", "boilerplate"}
+        unknown = set(config) - {"settings", "structure", "rules", "boilerplate", "safety"}
         if unknown:
             raise ValueError(f"unknown cleaning config tables: {sorted(unknown)}")
         self.rules: list[Rule] = [rule for rule in load_rules(config) if rule.enabled]
@@ -67,6 +72,7 @@ class Cleaner:
         self._allowed: dict[tuple[str | None, int, int], list[_Matcher]] = {}
         self.structure = Structure.from_mapping(config.get("structure", {}))
         self.boilerplate = BoilerplateSettings.from_mapping(config.get("boilerplate", {}))
+        self.safety = SafetyNet.from_mapping(config.get("safety", {}))
 
     @classmethod
     def from_toml(cls, path: str | Path | None = None) -> Cleaner:
@@ -93,23 +99,37 @@ class Cleaner:
         return remove_site_boilerplate(articles, stored, self.boilerplate, hashes)
 
     def __call__(self, article: Article) -> Article:
+        """Clean the article in place; removals the safety net refuses go to ``article.kept``
+        (and the log) instead, and the article is cleaned again without them."""
+        before = replace(article, removals=list(article.removals), authors=list(article.authors))
+        lines = to_lines(article.body)
+        self._clean(article, lines, set())
+        refused = self.safety.refused(lines, article.removals[len(before.removals) :])
+        if refused:
+            vars(article).update(vars(before), removals=list(before.removals), authors=list(before.authors))
+            self._clean(article, lines, {(r.rule, r.text) for r in refused})
+            article.kept.extend(refused)
+            LOG.info("safety net kept %d line(s) of %s: %s", len(refused), article.url,
+                     ", ".join(sorted({r.rule for r in refused})))
+        return article
+
+    def _clean(self, article: Article, lines: list[str], veto: set[tuple[str, str]]) -> None:
+        """Rules, then structure steps, on ``lines``; a (rule, line) pair in ``veto`` stays."""
         article.title = clean_inline(article.title)
         article.author = clean_inline(article.author)
-        lines = self.structure.apply(article, self._apply_rules(article, to_lines(article.body)))
-        article.body = to_body(lines)
+        article.body = to_body(self.structure.apply(article, self._apply_rules(article, lines, veto), veto))
         article.authors = [a for a in (clean_inline(x) for x in article.authors) if a]
         if article.author and not article.authors:
             article.authors = [a for a in (clean_inline(x) for x in _AUTHOR_SPLIT.split(article.author)) if a]
         if not article.body and article.error is None:
             article.error = "empty body after cleaning"
-        return article
 
-    def _apply_rules(self, article: Article, lines: list[str]) -> list[str]:
+    def _apply_rules(self, article: Article, lines: list[str], veto: set[tuple[str, str]]) -> list[str]:
         kept = []
         language = language_of(article.language, "\n".join(lines))
         for index, line in enumerate(lines):
             rule, match = self._first_match(line, index, len(lines), language)
-            if rule is None or match is None:
+            if rule is None or match is None or (rule.name, line) in veto:
                 kept.append(line)
                 continue
             article.removals.append(Removal(rule.name, line))
