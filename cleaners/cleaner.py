@@ -73,6 +73,7 @@ class Cleaner:
         self.structure = Structure.from_mapping(config.get("structure", {}))
         self.boilerplate = BoilerplateSettings.from_mapping(config.get("boilerplate", {}))
         self.safety = SafetyNet.from_mapping(config.get("safety", {}))
+        self._proven = frozenset(rule.name for rule in self.rules if rule.proven)
 
     @classmethod
     def from_toml(cls, path: str | Path | None = None) -> Cleaner:
@@ -104,7 +105,7 @@ class Cleaner:
         before = replace(article, removals=list(article.removals), authors=list(article.authors))
         lines = to_lines(article.body)
         self._clean(article, lines, set())
-        refused = self.safety.refused(lines, article.removals[len(before.removals) :])
+        refused = self.safety.refused(lines, article.removals[len(before.removals) :], self._proven)
         if refused:
             vars(article).update(vars(before), removals=list(before.removals), authors=list(before.authors))
             self._clean(article, lines, {(r.rule, r.text) for r in refused})

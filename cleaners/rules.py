@@ -11,7 +11,7 @@ from .tables import from_table
 Where = Literal["any", "head", "tail"]
 Action = Literal["remove", "author", "attribution", "paywall"]
 
-_KEYS = {"name", "exact", "regex", "where", "lines", "max_length", "enabled", "action", "case_sensitive", "languages"}
+_KEYS = {"name", "exact", "regex", "where", "lines", "max_length", "enabled", "action", "case_sensitive", "languages", "proven"}
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,9 @@ class Rule:
     ``author``, ``attribution`` stores the line as the article's attribution, ``paywall``
     marks the article ``paywalled`` (a "subscribe to continue reading" prompt).
     ``languages`` lists the languages whose wording or layout the rule reads (``en``):
-    it runs only on articles in one of them; empty means every language.
+    it runs only on articles in one of them; empty means every language. ``proven``: every
+    line it removes on the eval sets is furniture, so the safety net lets it take a
+    paragraph of sentences (a subscription pitch, a reprints notice).
     """
 
     name: str
@@ -48,6 +50,7 @@ class Rule:
     action: Action = "remove"
     enabled: bool = True
     languages: tuple[str, ...] = ()
+    proven: bool = False
 
     def runs_on(self, language: str | None) -> bool:
         """Whether the rule applies to an article in ``language`` (None: not known)."""
@@ -89,6 +92,7 @@ class Rule:
             action=action,
             enabled=bool(data.get("enabled", True)),
             languages=tuple(code.lower() for code in _as_list(data.get("languages", []))),
+            proven=bool(data.get("proven", False)),
         )
 
 
