@@ -23,6 +23,8 @@ from .text import clean_inline, to_body, to_lines
 
 
 LOG = logging.getLogger(__name__)
+# A linked headline under a related-links heading: up to 16 words, no full stop or colon at the end.
+_LINK_TITLE = re.compile(r"(?:\S+\s+){0,15}\S*[^\s.…:]")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|&|\band\b)\s*")
 # A rule as the line loop uses it: the rule, its length guard and its whole-line matcher.
 _Matcher = tuple[Rule, int, Callable[[str], "re.Match[str] | None"]]
@@ -128,8 +130,12 @@ class Cleaner:
     def _apply_rules(self, article: Article, lines: list[str], veto: set[tuple[str, str]]) -> list[str]:
         kept = []
         language = language_of(article.language, "\n".join(lines))
+        listing: Rule | None = None  # the heading of the related links being read
         for index, line in enumerate(lines):
             rule, match = self._first_match(line, index, len(lines), language)
+            if rule is None and listing is not None and _LINK_TITLE.fullmatch(line):
+                rule, match = listing, True
+            listing = rule if rule is not None and rule.action == "list" else None
             if rule is None or match is None or (rule.name, line) in veto:
                 kept.append(line)
                 continue
