@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from pathlib import Path
 import re
 from collections.abc import Callable
@@ -11,11 +13,16 @@ from newswash.records import Article, Removal
 
 from .boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, remove_site_boilerplate
 from .extract import LEAD_HEADING
+from .language import language_of
 from .rules import Rule, load_rules
+from .safety import SafetyNet
 from .structure import Structure
 from .text import clean_inline, to_body, to_lines
 
 
+LOG = logging.getLogger(__name__)
+# A linked headline under a related-links heading: up to 16 words, no full stop or colon at the end.
+_LINK_TITLE = re.compile(r"(?:\S+\s+){0,15}\S*[^\s.…:]")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|&|\band\b)\s*")
 # A rule as the line loop uses it: the rule, its length guard and its whole-line matcher.
 _Matcher = tuple[Rule, int, Callable[[str], "re.Match[str] | None"]]
@@ -30,7 +37,7 @@ class Cleaner:
             from newswash.settings import load_cleaning
 
             config = load_cleaning()
-        unknown = sorted(set(config) - {"settings", "structure", "rules", "boilerplate"})
+        unknown = sorted(set(config) - {"settings", "structure", "rules", "boilerplate", "safety"})
         if unknown:
             raise ValueError(f"unknown table [{unknown[0]}]")
         self.rules: list[Rule] = [rule for rule in load_rules(config) if rule.enabled]
@@ -40,9 +47,11 @@ class Cleaner:
         # end, counted up to the widest head and tail windows; a cache keyed by that.
         self._head = max((rule.lines for rule in self.rules if rule.where == "head"), default=0)
         self._tail = max((rule.lines for rule in self.rules if rule.where == "tail"), default=0)
-        self._allowed: dict[tuple[int, int], list[_Matcher]] = {}
+        self._allowed: dict[tuple[str | None, int, int], list[_Matcher]] = {}
         self.structure = Structure.from_mapping(config.get("structure", {}))
         self.boilerplate = BoilerplateSettings.from_mapping(config.get("boilerplate", {}))
+        self.safety = SafetyNet.from_mapping(config.get("safety", {}))
+        self._proven = frozenset(rule.name for rule in self.rules if rule.proven)
 
     @classmethod
     def from_toml(cls, path: str | Path | None = None) -> Cleaner:
@@ -71,22 +80,41 @@ class Cleaner:
         return remove_site_boilerplate(articles, stored, self.boilerplate, hashes)
 
     def __call__(self, article: Article) -> Article:
+        """Clean the article in place; removals the safety net refuses go to ``article.kept``
+        (and the log) instead, and the article is cleaned again without them."""
+        before = replace(article, removals=list(article.removals), authors=list(article.authors))
+        lines = to_lines(article.body)
+        self._clean(article, lines, set())
+        refused = self.safety.refused(lines, article.removals[len(before.removals) :], self._proven)
+        if refused:
+            vars(article).update(vars(before), removals=list(before.removals), authors=list(before.authors))
+            self._clean(article, lines, {(r.rule, r.text) for r in refused})
+            article.kept.extend(refused)
+            LOG.info("safety net kept %d line(s) of %s: %s", len(refused), article.url,
+                     ", ".join(sorted({r.rule for r in refused})))
+        return article
+
+    def _clean(self, article: Article, lines: list[str], veto: set[tuple[str, str]]) -> None:
+        """Rules, then structure steps, on ``lines``; a (rule, line) pair in ``veto`` stays."""
         article.title = clean_inline(article.title)
         article.author = clean_inline(article.author)
-        lines = self.structure.apply(article, self._apply_rules(article, to_lines(article.body)))
-        article.body = to_body(lines)
+        article.body = to_body(self.structure.apply(article, self._apply_rules(article, lines, veto), veto))
         article.authors = [a for a in (clean_inline(x) for x in article.authors) if a]
         if article.author and not article.authors:
             article.authors = [a for a in (clean_inline(x) for x in _AUTHOR_SPLIT.split(article.author)) if a]
         if not article.body and article.error is None:
             article.error = "empty body after cleaning"
-        return article
 
-    def _apply_rules(self, article: Article, lines: list[str]) -> list[str]:
+    def _apply_rules(self, article: Article, lines: list[str], veto: set[tuple[str, str]]) -> list[str]:
         kept = []
+        language = language_of(article.language, "\n".join(lines))
+        listing: Rule | None = None  # the heading of the related links being read
         for index, line in enumerate(lines):
-            rule, match = self._first_match(line, index, len(lines))
-            if rule is None or match is None:
+            rule, match = self._first_match(line, index, len(lines), language)
+            if rule is None and listing is not None and _LINK_TITLE.fullmatch(line):
+                rule, match = listing, True
+            listing = rule if rule is not None and rule.action == "list" else None
+            if rule is None or match is None or (rule.name, line) in veto:
                 kept.append(line)
                 continue
             article.removals.append(Removal(rule.name, line))
@@ -98,24 +126,27 @@ class Cleaner:
                 article.paywalled = True
         return kept
 
-    def _first_match(self, line: str, index: int, total: int) -> tuple[Rule | None, Any]:
+    def _first_match(self, line: str, index: int, total: int, language: str | None) -> tuple[Rule | None, Any]:
         size = len(line)
         if size > self._longest:
             return None, None
-        for rule, max_length, fullmatch in self._rules_at(index, total):
+        for rule, max_length, fullmatch in self._rules_at(index, total, language):
             if size <= max_length:
                 match = fullmatch(line)
                 if match:
                     return rule, match
         return None, None
 
-    def _rules_at(self, index: int, total: int) -> list[_Matcher]:
-        """The rules allowed at the ``index``-th of ``total`` lines, in order, each with its
-        length guard and matcher (computed once per distance from the head and the tail)."""
-        key = (min(index, self._head), min(total - 1 - index, self._tail))
+    def _rules_at(self, index: int, total: int, language: str | None) -> list[_Matcher]:
+        """The rules allowed at the ``index``-th of ``total`` lines of an article in
+        ``language``, in order, each with its length guard and matcher (computed once per
+        language and distance from the head and the tail)."""
+        key = (language, min(index, self._head), min(total - 1 - index, self._tail))
         if key not in self._allowed:
             self._allowed[key] = [
-                (rule, rule.max_length, rule.pattern.fullmatch) for rule in self.rules if rule.allowed_at(index, total)
+                (rule, rule.max_length, rule.pattern.fullmatch)
+                for rule in self.rules
+                if rule.allowed_at(index, total) and rule.runs_on(language)
             ]
         return self._allowed[key]
 

@@ -11,6 +11,9 @@ from lxml.etree import _Element
 from .text import fold
 
 _PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
+# lxml refuses text that opens with an XML declaration naming an encoding (XHTML pages);
+# the page is already decoded, so the declaration has nothing left to say.
+_XML_DECLARATION = re.compile(r"\s*<\?xml\b[^>]*\?>")
 _BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "blockquote")
 _WORD = re.compile(r"\w+")
 SPLIT_MIN_WORDS = 12        # a recovered paragraph must be sentence-sized
@@ -19,9 +22,11 @@ ANCHOR_LINES = 6            # extracted lines used to find the body's container
 
 
 def parse(content: str) -> lxml_html.HtmlElement:
-    """Parse a page. Comments are dropped at parse time: React pages put ``<!-- -->``
-    inside sentences, and a comment node would cut the sentence in two for later steps."""
-    return lxml_html.document_fromstring(content, parser=_PARSER)
+    """Parse a decoded page (its XML declaration dropped). Comments are dropped at parse
+    time: React pages put ``<!-- -->`` inside sentences, and a comment node would cut the
+    sentence in two for later steps."""
+    declaration = _XML_DECLARATION.match(content)
+    return lxml_html.document_fromstring(content[declaration.end() :] if declaration else content, parser=_PARSER)
 
 
 def drop_hover_cards(tree: _Element) -> int:

@@ -9,9 +9,10 @@ from typing import Any, Literal, Mapping
 from newswash.config_tables import from_table
 
 Where = Literal["any", "head", "tail"]
-Action = Literal["remove", "author", "attribution", "paywall"]
+Action = Literal["remove", "author", "attribution", "paywall", "list"]
+ACTIONS = ("remove", "author", "attribution", "paywall", "list")
 
-_KEYS = {"name", "exact", "regex", "where", "lines", "max_length", "enabled", "action", "case_sensitive"}
+_KEYS = {"name", "exact", "regex", "where", "lines", "max_length", "enabled", "action", "case_sensitive", "languages", "proven"}
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,12 @@ class Rule:
     than ``max_length`` characters is never matched, so a rule cannot eat a paragraph.
     ``action`` says what happens besides removal: ``author`` stores the regex group
     ``author``, ``attribution`` stores the line as the article's attribution, ``paywall``
-    marks the article ``paywalled`` (a "subscribe to continue reading" prompt).
+    marks the article ``paywalled`` (a "subscribe to continue reading" prompt), ``list``
+    (a heading over related links) also takes the headline-like lines that follow it.
+    ``languages`` lists the languages whose wording or layout the rule reads (``en``):
+    it runs only on articles in one of them; empty means every language. ``proven``: every
+    line it removes on the eval sets is furniture, so the safety net lets it take a
+    paragraph of sentences (a subscription pitch, a reprints notice).
     """
 
     name: str
@@ -45,6 +51,12 @@ class Rule:
     max_length: int = 120
     action: Action = "remove"
     enabled: bool = True
+    languages: tuple[str, ...] = ()
+    proven: bool = False
+
+    def runs_on(self, language: str | None) -> bool:
+        """Whether the rule applies to an article in ``language`` (None: not known)."""
+        return not self.languages or language in self.languages
 
     def allowed_at(self, index: int, total: int) -> bool:
         """Whether the ``index``-th of ``total`` lines is inside the rule's ``where`` window."""
@@ -67,8 +79,8 @@ class Rule:
         if where not in ("any", "head", "tail"):
             raise ValueError(f"rule {name!r}: where must be any, head or tail")
         action = data.get("action", "remove")
-        if action not in ("remove", "author", "attribution", "paywall"):
-            raise ValueError(f"rule {name!r}: action must be remove, author, attribution or paywall")
+        if action not in ACTIONS:
+            raise ValueError(f"rule {name!r}: action must be one of {', '.join(ACTIONS)}")
         pattern = _compile(data, bool(data.get("case_sensitive", False)))
         if action == "author" and "author" not in pattern.groupindex:
             raise ValueError(f"rule {name!r}: an author rule needs a regex group (?P<author>...)")
@@ -81,6 +93,8 @@ class Rule:
             max_length=int(data.get("max_length", settings.max_length)),
             action=action,
             enabled=bool(data.get("enabled", True)),
+            languages=tuple(code.lower() for code in _as_list(data.get("languages", []))),
+            proven=bool(data.get("proven", False)),
         )
 
 

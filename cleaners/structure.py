@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Set
 from typing import Any, Mapping
 
 from newswash.records import Article, Removal
@@ -42,9 +43,13 @@ class Structure:
         """Rule names this configuration can write into ``Removal.rule``."""
         return [HEADLINE] * self.headline + [TITLE_REPEAT] + [DUPLICATE] * self.drop_duplicates
 
-    def apply(self, article: Article, lines: list[str]) -> list[str]:
-        """Take the headline, title repeats and duplicate lines out of ``lines``."""
-        if self.headline and not article.title and lines and self.is_headline(lines[0], lines[1:]):
+    def apply(self, article: Article, lines: list[str], veto: Set[tuple[str, str]] = frozenset()) -> list[str]:
+        """Take the headline, title repeats and duplicate lines out of ``lines``; a (step,
+        line) pair in ``veto`` stays."""
+        if (
+            self.headline and not article.title and lines and (HEADLINE, lines[0]) not in veto
+            and self.is_headline(lines[0], lines[1:])
+        ):
             article.title = lines[0]
             article.removals.append(Removal(HEADLINE, lines[0]))
             lines = lines[1:]
@@ -52,9 +57,12 @@ class Structure:
         title_words = _tokens(article.title) if article.title else []
         kept: list[str] = []
         for index, line in enumerate(lines):
-            if title_words and self.repeats_title(line, title_words, near_top=index < self.repeat_lines):
+            if (
+                title_words and (TITLE_REPEAT, line) not in veto
+                and self.repeats_title(line, title_words, near_top=index < self.repeat_lines)
+            ):
                 article.removals.append(Removal(TITLE_REPEAT, line))
-            elif index in copies:
+            elif index in copies and (DUPLICATE, line) not in veto:
                 article.removals.append(Removal(DUPLICATE, line))
             else:
                 kept.append(line)

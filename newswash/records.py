@@ -22,7 +22,8 @@ class Article:
 
     Readers fill ``url``, ``source``, ``content`` and ``content_type`` (and whatever
     metadata the input carries); extraction fills the metadata and ``body``;
-    cleaning rewrites ``body`` and records each ``Removal``; dedup fills the
+    cleaning rewrites ``body`` and records each ``Removal`` (and in ``kept`` each one
+    its safety net refused, so not applied); dedup fills the
     cluster fields. ``error`` holds the reason when a stage could not process it.
     """
 
@@ -44,6 +45,7 @@ class Article:
     paywalled: bool = False
     body: str = ""
     removals: list[Removal] = field(default_factory=list)
+    kept: list[Removal] = field(default_factory=list)
     error: str | None = None
 
 

@@ -221,7 +221,8 @@ def load_cleaning(path: Path | None = None) -> dict[str, Any]:
             for rule in rules:
                 by_name[rule.get("name")] = {**by_name.get(rule.get("name"), {}), **rule}
             rules = list(by_name.values())
-        config = {table: {**base[table], **user.get(table, {})} for table in ("settings", "structure", "boilerplate")}
+        config = {table: {**base[table], **user.get(table, {})}
+                  for table in ("settings", "structure", "boilerplate", "safety")}
         config["rules"] = rules
     try:
         Cleaner(config)

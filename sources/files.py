@@ -8,6 +8,7 @@ from pathlib import Path
 
 from newswash.dates import parse_timestamp
 from newswash.records import Article, Failure
+from newswash.sources.charset import decode
 from newswash.sources.urls import normalize
 from newswash.sources.warc import is_warc, read_warc
 
@@ -62,15 +63,14 @@ def read_file(path: Path) -> Iterator[Article | Failure]:
     except OSError as exc:
         yield Failure(str(path), "read", f"cannot read file: {exc.strerror or exc}")
         return
-    text = raw.decode("utf-8", errors="replace")
-    if suffix == ".jsonl":
-        yield from _read_jsonl(path, text)
+    if suffix == ".jsonl":  # JSON text is UTF-8
+        yield from _read_jsonl(path, raw.decode("utf-8", errors="replace"))
         return
     yield Article(
         url=path.resolve().as_uri(),
         source=path.resolve().parent.name,
         path=str(path.resolve()),
-        content=text,
+        content=decode(raw),
         content_type="html" if suffix in HTML_SUFFIXES else "text",
     )
 

@@ -19,6 +19,7 @@ from lxml import etree as lxml_etree
 
 from newswash.errors import NewswashError
 from newswash.cleaners import Cleaner, extract
+from newswash.settings import load_cleaning
 from newswash.cleaners.html import parse
 from newswash.cleaners.text import BADNESS_WIDTH, PLAIN, fix_text, fold as fold_line
 from newswash.records import Article
@@ -139,7 +140,10 @@ def test_lone_zero_only_at_tail(cleaner: Cleaner) -> None:
     assert "\n\n0\n\n" in article.body
 
 
-def test_rule_catalogue_covers_brief(cleaner: Cleaner) -> None:
+def test_rule_catalogue_covers_brief() -> None:
+    """Every rule of the brief on its own; the body is nearly all furniture, so the safety
+    net (which would refuse that much prose going) is off here."""
+    cleaner = Cleaner({**(config := load_cleaning()), "safety": {**config["safety"], "enabled": False}})
     text = "\n".join(
         [
             "Advertisement",

@@ -1,0 +1,106 @@
+"""Pages beyond English news: decoding on the way in, language-aware rules, the safety net."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from newswash.cleaners import Cleaner, extract
+from newswash.settings import load_cleaning
+from newswash.cleaners.language import language_of
+from newswash.records import Article
+from newswash.sources.charset import decode
+from newswash.sources.files import read_file
+
+SNIPPETS = Path(__file__).parent / "fixtures" / "cleaners" / "snippets"
+EVALDATA = {item["file"]: item for item in json.loads((SNIPPETS / "evaldata.json").read_text("utf-8")).values()}
+STORY = " ".join(["Die Polizei fand am Morgen viele Spuren im Haus und sprach lange mit den Nachbarn."] * 4)
+
+
+def page(name: str) -> bytes:
+    return gzip.decompress((SNIPPETS / f"{name}.gz").read_bytes())
+
+
+def cleaned(name: str) -> Article:
+    return Cleaner()(extract(Article(url="https://example.org/" + name, content=decode(page(name)), content_type="html")))
+
+
+def folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_latin1_file_page_keeps_its_umlauts(tmp_path: Path) -> None:
+    """A local ISO-8859-1 page is decoded by its <meta> charset, not as UTF-8 with
+    replacement characters."""
+    path = tmp_path / "landwirt.html"
+    path.write_bytes(page("landwirt.com.sensortechnik.html"))
+    (article,) = read_file(path)
+    assert "Überwachung der somatischen Zellen" in article.content and "\ufffd" not in article.content
+    body = folded(Cleaner()(extract(article)).body)
+    assert "b) Überwachung der somatischen Zellen" in body
+
+
+def test_xhtml_page_with_encoding_declaration_parses() -> None:
+    name = "dsv.de-synchronschwimmen.html"
+    assert page(name).lstrip().startswith(b"<?xml")
+    article = cleaned(name)
+    assert article.error is None
+    body = folded(article.body)
+    assert all(folded(segment) in body for segment in EVALDATA[name]["with"])
+
+
+@pytest.mark.parametrize("name", sorted(EVALDATA))
+def test_german_pages_keep_their_sentences(name: str) -> None:
+    """Every segment trafilatura's evaluation expects is in the body, none it rules out."""
+    body = folded(cleaned(name).body)
+    assert [s for s in EVALDATA[name]["with"] if folded(s) not in body] == []
+    assert [s for s in EVALDATA[name]["without"] if folded(s) in body] == []
+
+
+def test_standfirst_heading_stays_outside_english() -> None:
+    """The sentence-long lead heading is main text on the German page (it goes on English news)."""
+    article = cleaned("biathlon-antholz.it-jubeln.html")
+    assert article.language == "de"
+    assert "beim letzten Weltcuprennen schlug" in folded(article.body)
+
+
+def test_english_only_rule_runs_only_on_english() -> None:
+    """related_headline_tail reads English Title Case; German capitalises every noun."""
+    lines = ["Der Bericht beginnt mit einem ganzen Satz über die Lage im Land.", "- Neue Regeln Für Die Bahn Im Winter"]
+    german = Cleaner()(Article(url="u", title="T", language="de", body="\n\n".join(lines)))
+    english = Cleaner()(Article(url="u", title="T", language="en", body="\n\n".join(lines)))
+    assert german.body.endswith(lines[1]) and german.removals == []
+    assert [r.rule for r in english.removals] == ["related_headline_tail"]
+
+
+def test_language_of_prefers_the_declared_language() -> None:
+    assert language_of("en-GB", "Die Polizei fand viele Spuren.") == "en"
+    assert language_of(None, STORY) == "de"
+    assert language_of(None, "1 2 3 --") is None
+
+
+def test_safety_net_refuses_an_over_eager_removal(caplog: pytest.LogCaptureFixture) -> None:
+    """A rule that would take a story paragraph is logged and not applied; short furniture goes."""
+    config = load_cleaning()
+    config["rules"].append({"name": "eager", "regex": ".*Polizei.*", "max_length": 2000})
+    body = "\n\n".join([STORY, "Mehr zum Thema: Neue Regeln", "Ein zweiter Absatz ohne das Wort bleibt stehen."])
+    with caplog.at_level(logging.INFO, logger="newswash.cleaners.cleaner"):
+        article = Cleaner(config)(Article(url="u", title="T", language="de", body=body))
+    assert article.body.split("\n\n") == [STORY, "Ein zweiter Absatz ohne das Wort bleibt stehen."]
+    assert [(r.rule, r.text) for r in article.kept] == [("eager", STORY)]
+    assert [r.rule for r in article.removals] == ["read_more_de"]
+    assert "safety net kept 1 line(s)" in caplog.text
+
+
+def test_safety_net_refuses_removing_most_of_the_prose() -> None:
+    """Prose lines worth more than max_share of the body stay, however short each is."""
+    config = load_cleaning()
+    config["rules"].append({"name": "eager", "regex": "Satz \\d+ .*"})
+    lines = [f"Satz {i} erzählt einen weiteren Teil der Geschichte im Dorf." for i in range(6)]
+    article = Cleaner(config)(Article(url="u", title="T", language="de", body="\n\n".join(["Kurzer Anfang.", *lines])))
+    assert article.body.split("\n\n") == ["Kurzer Anfang.", *lines]
+    assert len(article.kept) == 6 and article.removals == []
