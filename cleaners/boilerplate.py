@@ -38,7 +38,7 @@ from .text import to_body
 
 SITE_BOILERPLATE = "site_boilerplate"
 
-_SEP = "\x00"  # joins the lines of a body for normalize_lines: not a word character
+_SEP = "\x00"  # joins the lines of a body for comparable_lines: not a word character
 _NON_WORD = re.compile(r"(?:[^\w\x00]|_)+")  # punctuation and whitespace runs, _SEP excepted
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…:][\"'”’»)\]]*$")
@@ -50,19 +50,19 @@ _ASCII_WORDS = bytes(
 )
 
 
-def normalize_line(line: str) -> str:
+def comparable_line(line: str) -> str:
     """The form lines are compared in: NFKD without accents, case folded, punctuation and
     whitespace runs as one space (digits kept)."""
-    return normalize_lines([line])[0]
+    return comparable_lines([line])[0]
 
 
-def normalize_lines(lines: Sequence[str]) -> list[str]:
-    """``normalize_line`` of each line."""
+def comparable_lines(lines: Sequence[str]) -> list[str]:
+    """``comparable_line`` of each line."""
     return [key.decode("utf-8") for key in _normalized(lines)]
 
 
 def _normalized(lines: Sequence[str]) -> list[bytes]:
-    """UTF-8 of each line's ``normalize_line``, in one pass over their text joined by
+    """UTF-8 of each line's ``comparable_line``, in one pass over their text joined by
     ``_SEP`` (a body at a time, with C-speed string methods only, is several times faster
     than a regex a line)."""
     if not lines:

@@ -16,7 +16,7 @@ from .extract import LEAD_HEADING
 from .language import language_of
 from .rules import Rule, load_rules
 from .safety import SafetyNet
-from .structure import Structure
+from .story_structure import Structure
 from .text import clean_inline, to_body, to_lines
 
 

@@ -16,7 +16,7 @@ from newswash.records import Article, Removal
 
 from .html import drop_hover_cards, parse, recover_split_body
 from .language import language_of
-from .structured import Structured, read_structured, unique_tags
+from .page_metadata import Structured, read_structured, unique_tags
 from .text import clean_inline, fold, to_body
 
 LEAD_HEADING = "lead_heading"

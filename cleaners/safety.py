@@ -10,7 +10,7 @@ from typing import Any, Mapping
 from newswash.config_tables import from_table
 from newswash.records import Removal
 
-from .structure import DUPLICATE
+from .story_structure import DUPLICATE
 
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*(\s|$)")

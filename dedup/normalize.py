@@ -132,7 +132,7 @@ def token_texts(batch: Batch) -> list[memoryview]:
     return [joined[start : stop - (stop > start)] for start, stop in zip([0, *stops], stops)]
 
 
-def normalize(text: str) -> str:
+def readable_form(text: str) -> str:
     """Readable normal form: cleaned words, single spaces, one line per paragraph."""
     lines = (b" ".join(line.split()) for line in clean([prepare(text)]).text(0).split(b"\n"))
     return b"\n".join(line for line in lines if line).decode()

@@ -9,7 +9,7 @@ from newswash.errors import NewswashError
 from newswash.records import Article, Failure
 from newswash.settings import Source
 from newswash.sources.files import iter_files, read_file, read_url_list
-from newswash.sources.urls import is_url, normalize
+from newswash.sources.urls import is_url, clean_url
 
 __all__ = ["check_locations", "is_url", "read_locations"]
 
@@ -36,7 +36,7 @@ def read_locations(locations: Iterable[str], crawl: "Crawl | None" = None) -> It
         source = crawl.source_for(location) if crawl else None
         targets.append((source.location if source else location, source))
     if crawl is not None:
-        remote = [Location(normalize(loc) or loc, s.kind if s else "auto", s)
+        remote = [Location(clean_url(loc) or loc, s.kind if s else "auto", s)
                   for loc, s in targets if is_url(loc)]
         yield from crawl.discover(remote)
     for location, source in targets:

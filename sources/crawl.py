@@ -19,7 +19,7 @@ from newswash.sources.fetcher import LISTING_TYPES, PAGE_TYPES, Fetcher, Request
 from newswash.sources.history import FetchHistory
 from newswash.sources.progress import Progress
 from newswash.sources.sitemaps import parse_sitemap
-from newswash.sources.urls import host_key, is_url, matches, normalize
+from newswash.sources.urls import host_key, is_url, matches, clean_url
 from newswash.sources.warc import WarcArchive, read_at
 
 MAX_DEPTH = 4  # homepage → sitemap index → sitemap → pages
@@ -123,7 +123,7 @@ class Crawl:
             self._stubs(sitemap.pages, source, urlsplit(url).hostname or "", found)
             return [Location(child, "sitemap", source) for child in sitemap.children]
         if kind in ("urls", "text") and location.kind in ("urls", "auto") and not location.guess:
-            links = [Link(u) for line in decode(content).splitlines() if (u := normalize(line.split("#")[0]))]
+            links = [Link(u) for line in decode(content).splitlines() if (u := clean_url(line.split("#")[0]))]
             if kind == "urls" or links:
                 self._stubs(links, source, urlsplit(url).hostname or "", found)
                 return []

@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from newswash.sources.sitemaps import GZIP_MAGIC
-from newswash.sources.urls import normalize
+from newswash.sources.urls import clean_url
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml")
 # Where sites usually keep feeds and sitemaps, tried when a homepage names none.
@@ -45,7 +45,7 @@ def feed_links(html: str, base_url: str) -> list[str]:
     found = []
     for attrs in _links(html):
         if "alternate" in attrs.get("rel", "").lower().split() and attrs.get("type", "").lower() in FEED_TYPES:
-            url = normalize(attrs.get("href", ""), base_url)
+            url = clean_url(attrs.get("href", ""), base_url)
             if url and url not in found:
                 found.append(url)
     return found
@@ -55,7 +55,7 @@ def canonical_link(html: str, base_url: str) -> str | None:
     """The page's <link rel="canonical" href=...>, absolute."""
     for attrs in _links(html):
         if "canonical" in attrs.get("rel", "").lower().split() and attrs.get("href"):
-            return normalize(attrs["href"], base_url)
+            return clean_url(attrs["href"], base_url)
     return None
 
 
@@ -68,4 +68,4 @@ def looks_like_homepage(url: str) -> bool:
 def guesses(url: str) -> list[str]:
     """The COMMON_PATHS next to a homepage."""
     base = url if url.endswith("/") else url + "/"
-    return [u for u in (normalize(p, base) for p in COMMON_PATHS) if u]
+    return [u for u in (clean_url(p, base) for p in COMMON_PATHS) if u]

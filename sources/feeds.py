@@ -10,7 +10,7 @@ from time import struct_time
 import feedparser
 
 from newswash.dates import parse_timestamp
-from newswash.sources.urls import normalize
+from newswash.sources.urls import clean_url
 from newswash.sources.xmlsafe import refuse_entities
 
 
@@ -43,7 +43,7 @@ def _json_feed(content: bytes, base_url: str) -> Feed:
     links: dict[str, Link] = {}
     for item in items if isinstance(items, list) else []:
         href = item.get("url") or item.get("external_url") if isinstance(item, dict) else None
-        url = normalize(href, data.get("home_page_url") if isinstance(data.get("home_page_url"), str) and data["home_page_url"] else base_url) if isinstance(href, str) else None
+        url = clean_url(href, data.get("home_page_url") if isinstance(data.get("home_page_url"), str) and data["home_page_url"] else base_url) if isinstance(href, str) else None
         if url and url not in links:
             try:
                 when = parse_timestamp(item.get("date_published"))
@@ -63,7 +63,7 @@ def parse_feed(content: bytes, base_url: str) -> Feed:
     links: dict[str, Link] = {}
     for entry in parsed.entries:
         href = entry.get("link") or (entry.get("id") if str(entry.get("id", "")).startswith("http") else None)
-        url = normalize(href, base_url) if href else None
+        url = clean_url(href, base_url) if href else None
         if url and url not in links:
             when = _when(entry.get("published_parsed") or entry.get("updated_parsed"))
             links[url] = Link(url, when, entry.get("title"))

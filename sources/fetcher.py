@@ -19,7 +19,7 @@ import httpx
 
 from newswash.settings import FetchSettings
 from newswash.sources.robots import RobotRules
-from newswash.sources.urls import host_key, is_private, normalize
+from newswash.sources.urls import host_key, is_private, clean_url
 
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 LISTING_TYPES = PAGE_TYPES | {
@@ -153,7 +153,7 @@ class Fetcher:
             location = hop.header("location") if hop.status in REDIRECTS else None
             if not location:
                 return hop
-            target = normalize(urljoin(url, location))
+            target = clean_url(urljoin(url, location))
             if target is None:
                 return replace(hop, outcome="refused", reason=f"redirect to a non-http URL: {location[:200]}")
             url = target

@@ -9,7 +9,7 @@ from pathlib import Path
 from newswash.dates import parse_timestamp
 from newswash.records import Article, Failure
 from newswash.sources.charset import decode
-from newswash.sources.urls import normalize
+from newswash.sources.urls import clean_url
 from newswash.sources.warc import is_warc, read_warc
 
 HTML_SUFFIXES = {".html", ".htm"}
@@ -39,7 +39,7 @@ def read_url_list(path: Path, source: str | None = None) -> Iterator[Article | F
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        url = normalize(line)
+        url = clean_url(line)
         if url is None:
             yield Failure(f"{path}:{lineno}", "read", f"line {lineno}: not an http(s) URL: {line[:200]}")
             continue

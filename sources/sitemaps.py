@@ -10,7 +10,7 @@ from lxml import etree
 
 from newswash.dates import parse_timestamp
 from newswash.sources.feeds import Link
-from newswash.sources.urls import normalize
+from newswash.sources.urls import clean_url
 from newswash.sources.xmlsafe import parse_xml
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -70,7 +70,7 @@ def parse_sitemap(content: bytes, base_url: str, since: datetime | None = None,
     for entry in root:
         if _local(entry.tag) not in ("url", "sitemap"):
             continue
-        url = normalize(_child_text(entry, "loc") or "", base_url)
+        url = clean_url(_child_text(entry, "loc") or "", base_url)
         if not url:
             continue
         when = _date(_child_text(entry, "lastmod") or _child_text(entry, "publication_date"))

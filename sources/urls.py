@@ -18,7 +18,7 @@ def is_url(location: str) -> bool:
     return urlsplit(location).scheme in ("http", "https")
 
 
-def normalize(url: str, base: str | None = None) -> str | None:
+def clean_url(url: str, base: str | None = None) -> str | None:
     """The URL made absolute against `base`, normalized, without fragment or tracking parameters.
 
     None when it is not an http(s) URL.

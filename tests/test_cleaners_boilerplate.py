@@ -17,7 +17,7 @@ from newswash.cleaners.boilerplate import (
     LineCounts,
     count_lines,
     line_hash,
-    normalize_line,
+    comparable_line,
     remove_site_boilerplate,
     story_keys,
 )
@@ -43,7 +43,7 @@ def story(i: int, source: str = "acme", extra: tuple[str, ...] = (PROMO, ABOUT))
 
 
 def test_normalized_lines_hash_alike() -> None:
-    assert normalize_line("  Copyright © 2019 Café  News!") == "copyright 2019 cafe news"
+    assert comparable_line("  Copyright © 2019 Café  News!") == "copyright 2019 cafe news"
     assert line_hash("Copyright 2019 Cafe News") == line_hash("COPYRIGHT 2019 café news.")
     assert line_hash("Shr 10 cts vs 12 cts") != line_hash("Shr 11 cts vs 12 cts")
     assert line_hash("—") == 0 and line_hash("a") != line_hash("b")

@@ -128,7 +128,7 @@ if __name__ == "__main__":
 import pytest  # noqa: E402  (the server above runs without pytest)
 
 from conftest import Cli  # noqa: E402
-from newswash.sources.urls import normalize  # noqa: E402
+from newswash.sources.urls import clean_url  # noqa: E402
 
 CONFIG = f"""
 [pipeline]
@@ -182,7 +182,7 @@ def test_ten_thousand_url_sitemap_with_latency_and_5xx(cli: Cli, tmp_path: Path)
     server = LoadServer()
     try:
         sitemap = f"{server.base}/sitemap.xml"
-        url = {i: normalize(f"{server.base}{page_path(i)}") for i in range(PAGES)}
+        url = {i: clean_url(f"{server.base}{page_path(i)}") for i in range(PAGES)}
         started = time.monotonic()
         code, out, err = cli("ingest", sitemap, "--allow-private-hosts", "--config", str(config))
         first_run = time.monotonic() - started

@@ -14,7 +14,7 @@ from newswash.sources.feeds import parse_feed
 from newswash.sources.fetcher import Response
 from newswash.sources.robots import RobotRules
 from newswash.sources.sitemaps import parse_sitemap
-from newswash.sources.urls import normalize
+from newswash.sources.urls import clean_url
 from newswash.sources.warc import WarcArchive, read_at, read_warc
 
 BASE = "https://news.example/feeds/main.xml"
@@ -85,7 +85,7 @@ def test_discovery_classify_canonical_robots_and_urls() -> None:
     assert rules.crawl_delay("newswash") == 2 and rules.sitemaps() == ["https://n.example/s.xml"]
     assert RobotRules.from_response(404, "").allowed("newswash", "https://n.example/private/x")
     assert not RobotRules.from_response(503, "").allowed("newswash", "https://n.example/a")
-    assert normalize("HTTPS://News.Example/a?fbclid=1&id=2&utm_source=x#top") == "https://news.example/a?id=2"
+    assert clean_url("HTTPS://News.Example/a?fbclid=1&id=2&utm_source=x#top") == "https://news.example/a?id=2"
 
 
 def test_robots_wildcards_and_end_anchors_are_obeyed() -> None:

@@ -10,7 +10,7 @@ from lxml import html as lxml_html
 
 from newswash.cleaners import Cleaner, extract, rule_hits
 from newswash.cleaners.html import drop_hover_cards, parse, recover_split_body
-from newswash.cleaners.structured import read_structured
+from newswash.cleaners.page_metadata import read_structured
 from newswash.records import Article
 
 SENTENCE = "The council voted on Tuesday to rebuild the old harbour wall after the winter storms, and work starts in spring. "
