@@ -7,7 +7,6 @@ Deterministic (`derandomize=True`) and bounded: the whole file runs in well unde
 
 from __future__ import annotations
 
-import codecs
 import encodings.aliases
 import gzip
 import json
@@ -15,7 +14,6 @@ import string
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
-from io import BytesIO
 from itertools import count
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from hypothesis import strategies as st
 
 from newswash.settings import load_cleaning
 from newswash.cleaners import Cleaner, extract
-from newswash.cleaners.boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, comparable_line
+from newswash.cleaners.boilerplate import SITE_BOILERPLATE, LineCounts, comparable_line
 from newswash.dedup import DedupSettings, fingerprint
 from newswash.step import Batch, run_steps
 from newswash.steps.clean import Clean
@@ -38,7 +36,7 @@ from newswash.sources.fetcher import Response
 from newswash.sources.robots import RobotRules
 from newswash.sources.sitemaps import Sitemap, parse_sitemap
 from newswash.sources.files import read_file
-from newswash.sources.warc import WarcArchive, read_warc
+from newswash.sources.warc import WarcArchive
 
 BASE = "https://news.example/feeds/main.xml"
 
