@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
 
@@ -11,10 +12,10 @@ import pyarrow as pa
 
 from newswash.cleaners.boilerplate import LineCounts
 from newswash.dedup import Assignment, DedupSettings, Fingerprints, assign, published_key
-from newswash.records import Article
+from newswash.records import Article, Failure
 from newswash.warehouse.boilerplate import add_line_counts
 from newswash.warehouse.dedup_store import WarehouseStore
-from newswash.warehouse.store import registered, transaction
+from newswash.warehouse.store import record_failures, registered, transaction
 
 
 def cluster_batch(con: duckdb.DuckDBPyConnection, articles: list[Article], fingerprints: Fingerprints,
@@ -27,14 +28,18 @@ def cluster_batch(con: duckdb.DuckDBPyConnection, articles: list[Article], finge
 
 
 def write_batch(con: duckdb.DuckDBPyConnection, run_id: int, ids: np.ndarray, articles: list[Article],
-                fingerprints: Fingerprints, clusters: Assignment, line_counts: LineCounts | None = None) -> None:
-    """Insert a clustered batch (articles, cleaning log, signatures, line counts, clusters and
-    provenance) in one transaction: all or nothing. ``line_counts``: the batch's boilerplate
-    line counts when already computed, else ``count_lines(articles)``."""
+                fingerprints: Fingerprints, clusters: Assignment, line_counts: LineCounts | None = None,
+                failures: Sequence[Failure] = ()) -> None:
+    """Insert a clustered batch (articles, cleaning log, signatures, line counts, clusters,
+    provenance and the batch's failures) in one transaction: all or nothing, so a retry
+    doubles nothing. ``line_counts``: the batch's boilerplate line counts when already
+    computed, else ``count_lines(articles)``."""
     with transaction(con):
-        _insert_articles(con, run_id, ids.tolist(), articles, fingerprints)
-        add_line_counts(con, articles, line_counts)
-        _apply(con, run_id, clusters)
+        if articles:
+            _insert_articles(con, run_id, ids.tolist(), articles, fingerprints)
+            add_line_counts(con, articles, line_counts)
+            _apply(con, run_id, clusters)
+        record_failures(con, run_id, failures)
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, run_id: int, articles: list[Article], fingerprints: Fingerprints,
@@ -177,10 +182,14 @@ def archived_articles(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, st
 
 
 def update_articles(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], articles: list[Article],
-                    fingerprints: Fingerprints) -> None:
-    """Every re-extracted field, the cleaning log and the signatures of stored articles, in one transaction."""
+                    fingerprints: Fingerprints | None, failures: Sequence[Failure] = ()) -> None:
+    """Every re-extracted field, the cleaning log and the signatures of stored articles, and
+    the batch's failures, in one transaction."""
     columns = [c for c in REPROCESSED if c in _article_columns(con)]
     with transaction(con):
+        record_failures(con, run_id, failures)
+        if not articles:
+            return
         with registered(con, "reprocessed", id=ids, **{c: [getattr(a, c) for a in articles] for c in columns}):
             assignments = ", ".join(f"{c} = r.{c}" for c in columns)
             con.execute(f"UPDATE articles SET {assignments} FROM reprocessed r WHERE articles.id = r.id")

@@ -82,12 +82,10 @@ class Warehouse:
         """Ids for new articles and their clusters with everything stored (nothing written)."""
         return load.cluster_batch(self.con, articles, fingerprints, settings)
 
-    def load(self, run_id: int, ids: np.ndarray, articles: list[Article], fingerprints: Fingerprints,
-             clusters: Assignment, line_counts: LineCounts | None, failures: list[Failure]) -> None:
-        """A clustered batch in one transaction, then its failures."""
-        if articles:
-            load.write_batch(self.con, run_id, ids, articles, fingerprints, clusters, line_counts)
-        store.record_failures(self.con, run_id, failures)
+    def load(self, run_id: int, ids: np.ndarray | None, articles: list[Article], fingerprints: Fingerprints | None,
+             clusters: Assignment | None, line_counts: LineCounts | None, failures: list[Failure]) -> None:
+        """A clustered batch and its failures, in one transaction."""
+        load.write_batch(self.con, run_id, ids, articles, fingerprints, clusters, line_counts, failures)
 
     # Reprocessing.
 
@@ -95,12 +93,10 @@ class Warehouse:
         """(id, url, source, final_url, warc_path, warc_offset) of every article with an archived response, by id."""
         return load.archived_articles(self.con)
 
-    def update(self, run_id: int, ids: list[int], articles: list[Article], fingerprints: Fingerprints,
+    def update(self, run_id: int, ids: list[int], articles: list[Article], fingerprints: Fingerprints | None,
                failures: list[Failure]) -> None:
         """Re-extracted articles in place of the stored ones (fields, cleaning log, signatures), one transaction."""
-        if articles:
-            load.update_articles(self.con, run_id, ids, articles, fingerprints)
-        store.record_failures(self.con, run_id, failures)
+        load.update_articles(self.con, run_id, ids, articles, fingerprints, failures)
 
     def recluster(self, run_id: int, settings: DedupSettings) -> Assignment:
         """Every cluster formed again from the stored signatures."""
