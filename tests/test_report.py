@@ -86,7 +86,7 @@ def test_html_report_draws_in_headless_chromium(warehouse: Cli, tmp_path: Path) 
     code, _, err = warehouse("report", "--format", "html", "--out", str(page))
     assert code == 0, err
     html = page.read_text("utf-8")
-    assert html.count('src="data:image/svg+xml;base64,') == 4
+    assert html.count('src="data:image/svg+xml;base64,') == 5  # four charts and the last run's steps
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # self-contained
     shot = tmp_path / "shot.png"
     run = subprocess.run(
