@@ -71,33 +71,34 @@ def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: Executor
 
     The steps before the first per-article run happen here as each batch is read; that run
     is submitted, up to ``parallel_batches`` batches at once; the steps after it happen
-    here, in input order, as each batch completes."""
+    here (per-article ones too), in input order, as each batch completes."""
     logger = get_run_logger()
     groups = placement(steps)
     first_worker = next((i for i, (per_article, _) in enumerate(groups) if per_article), len(groups))
+    before = [step for _, group in groups[:first_worker] for step in group]
+    after = [step for _, group in groups[first_worker + 1 :] for step in group]
+    worker_steps = Sealed(groups[first_worker][1]) if first_worker < len(groups) else None
     parts = executor.workers or os.cpu_count() or 1
     counts: list[StepCount] = []
     failed = 0
     in_flight: deque[tuple[Batch, list[PrefectFuture[Batch]]]] = deque()
 
-    def finish_oldest() -> None:
-        batch, futures = in_flight.popleft()
-        batch.merge([future.result() for future in futures])
-        for per_article, group in groups[first_worker + 1 :]:
-            batch = _run_here(group, batch) if not per_article else _on_workers(group, batch, parts)
+    def done(batch: Batch) -> None:
         nonlocal failed
         counts.extend(batch.counts)
         failed += len(batch.failures)
         logger.info("batch loaded: %s", {c.step: c.kept for c in totals(batch.counts)})
 
+    def finish_oldest() -> None:
+        batch, futures = in_flight.popleft()
+        batch.merge([future.result() for future in futures])
+        done(_run_here(after, batch))
+
     for batch in batches:
-        for _, group in groups[:first_worker]:
-            batch = _run_here(group, batch)
-        if first_worker == len(groups):
-            counts.extend(batch.counts)
-            failed += len(batch.failures)
+        batch = _run_here(before, batch)
+        if worker_steps is None:
+            done(batch)
             continue
-        worker_steps = Sealed(groups[first_worker][1])
         in_flight.append((batch, [steps_task.submit(worker_steps, Sealed(part)) for part in batch.parts(parts)]))
         batch.articles = []
         if len(in_flight) >= executor.parallel_batches:
@@ -105,12 +106,6 @@ def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: Executor
     while in_flight:
         finish_oldest()
     return totals(counts), failed
-
-
-def _on_workers(steps: list[Step], batch: Batch, parts: int) -> Batch:
-    sealed = Sealed(steps)
-    batch.merge([f.result() for f in [steps_task.submit(sealed, Sealed(p)) for p in batch.parts(parts)]])
-    return batch
 
 
 def run_counts(steps: list[StepCount], failed: int, crawl: Counter) -> dict[str, int]:
