@@ -165,10 +165,11 @@ def count_lines(articles: Sequence[Article], hashes: Sequence[list[int]] | None 
     one of the batch, or as a story in ``known`` (those counted by earlier batches and
     runs), adds nothing, or a story listed under several URLs would look like the site's
     furniture. ``hashes[i]``, when given, is article i's ``body_line_hashes`` taken
-    before this step removed anything from it."""
+    before this step removed anything from it. A revisit of a stored article (``revises``)
+    counts nothing: its story was counted when it was first stored."""
     counts = LineCounts()
     for i, article in enumerate(articles):
-        if not article.source or article.error:
+        if not article.source or article.error or article.revises is not None:
             continue
         found = _found(article, hashes[i] if hashes is not None else None)
         key = (article.source, story_key(found))

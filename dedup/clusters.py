@@ -220,6 +220,36 @@ def assign(store: ClusterStore, ids: np.ndarray, fp: Fingerprints, published: np
                       int(np.sum(new & (kind == EXACT))), int(np.sum(new & (kind != EXACT))))
 
 
+class _Without:
+    """A store without some of its articles (those being clustered again, as a batch)."""
+
+    def __init__(self, store: ClusterStore, ids: np.ndarray) -> None:
+        self.store, self.ids = store, ids
+
+    def stored_candidates(self, keys: np.ndarray, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows, stored = self.store.stored_candidates(keys, exact)
+        outside = ~np.isin(stored, self.ids)
+        return rows[outside], stored[outside]
+
+    def sketches(self, ids: np.ndarray) -> Sketches:
+        return self.store.sketches(ids)
+
+    def cluster_members(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.store.cluster_members(ids)
+
+    def published(self, ids: np.ndarray) -> np.ndarray:
+        return self.store.published(ids)
+
+
+def reassign(store: ClusterStore, ids: np.ndarray, fp: Fingerprints, published: np.ndarray,
+             settings: DedupSettings) -> Assignment:
+    """Cluster stored articles again (``ids``: whole clusters, each member standing alone
+    again, ``fp`` their fingerprints now) with the rest of the store: ``assign`` on them as
+    a batch, against every other stored article."""
+    ids = np.asarray(ids, dtype=np.int64)
+    return assign(_Without(store, ids), ids, fp, published, settings)
+
+
 def _with_stored(sketches: Sketches, store: ClusterStore, ids: np.ndarray) -> Sketches:
     """``sketches`` plus the stored ones of ``ids`` they lack."""
     missing = np.setdiff1d(ids, sketches.ids)

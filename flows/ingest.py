@@ -108,8 +108,9 @@ def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: Executor
     return totals(counts), failed
 
 
-def run_counts(steps: list[StepCount], failed: int, crawl: Counter) -> dict[str, int]:
-    """The run's row in `runs`, from its steps' counts and the crawl's."""
+def run_counts(steps: list[StepCount], failed: int, crawl: Counter, revised: int = 0) -> dict[str, int]:
+    """The run's row in `runs`, from its steps' counts, the crawl's and the articles it revised
+    (loaded, but not new)."""
     by_step = {c.step: c for c in steps}
 
     def step(name: str) -> StepCount:
@@ -120,11 +121,13 @@ def run_counts(steps: list[StepCount], failed: int, crawl: Counter) -> dict[str,
         "skipped": step("skip known").dropped_total + crawl["skipped"],
         "extracted": step("learned boilerplate").kept,
         "failed": failed,
-        "new": step("load").kept,
+        "new": step("load").kept - revised,
         "exact_duplicates": step("dedup").dropped["exact duplicate"],
         "near_duplicates": step("dedup").dropped["near duplicate"],
         "fetched": crawl["fetched"],
         "unchanged": crawl["unchanged"],
+        "revisited": crawl["revisited"],
+        "revised": revised,
     }
 
 
@@ -176,7 +179,7 @@ def ingest_flow(locations: list[str], db_path: str | None = None, config_path: s
         except BaseException:
             warehouse.finish_run(run_id, "failed", {}, [])
             raise
-        return _finish(warehouse, run_id, run_counts(steps, failed, crawl.counts), steps)
+        return _finish(warehouse, run_id, run_counts(steps, failed, crawl.counts, warehouse.revised(run_id)), steps)
 
 
 @flow(name="reprocess", log_prints=True)

@@ -1,8 +1,10 @@
 """The pipeline: the order of the steps, written once.
 
-    read → skip known → fetch → extract → clean → fingerprint → learned boilerplate → dedup → load
+    read → skip known → fetch → extract → clean → fingerprint → learned boilerplate → revisions → dedup → load
 
 Every command runs this list or a part of it: ``ingest``, ``run`` and ``serve`` all of it;
+a stored page due for a revisit is fetched again and, when its cleaned title or body changed,
+stored as its article's next version (``revisions``, then ``load``);
 ``reprocess`` reads archived responses instead of fetching and updates stored articles
 (then forms every cluster again); ``extract`` stops after clean. Each step is a module of
 ``newswash/steps/`` with one job; where a step runs (a worker, the flow's process) is the
@@ -27,6 +29,7 @@ from newswash.steps.fetch import Fetch
 from newswash.steps.fingerprint import Fingerprint
 from newswash.steps.learned_boilerplate import LearnedBoilerplate
 from newswash.steps.load import Load
+from newswash.steps.revisions import Revisions
 from newswash.steps.skip_known import SkipKnown
 from newswash.steps.update import Update
 
@@ -41,13 +44,14 @@ def ingest_steps(settings: Settings, warehouse: Warehouse, crawl: Crawl, run_id:
     """Everything after reading, in order."""
     cleaner = Cleaner(settings.cleaning)
     return [
-        SkipKnown(warehouse),
+        SkipKnown(warehouse, crawl),
         Fetch(crawl),
         *article_steps(settings, cleaner),
         Fingerprint(settings.dedup),
         LearnedBoilerplate(warehouse, cleaner, settings.dedup),
+        Revisions(warehouse),
         Dedup(warehouse, settings.dedup),
-        Load(warehouse, run_id),
+        Load(warehouse, run_id, settings.dedup),
     ]
 
 

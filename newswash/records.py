@@ -25,6 +25,7 @@ class Article:
     cleaning rewrites ``body`` and records each ``Removal`` (and in ``kept`` each one
     its safety net refused, so not applied); dedup fills the
     cluster fields. ``error`` holds the reason when a stage could not process it.
+    ``revises`` is the id of the stored article a revisited page is a new fetch of.
     """
 
     url: str
@@ -47,6 +48,7 @@ class Article:
     removals: list[Removal] = field(default_factory=list)
     kept: list[Removal] = field(default_factory=list)
     error: str | None = None
+    revises: int | None = None
 
 
 class Failure(NamedTuple):

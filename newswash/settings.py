@@ -16,7 +16,8 @@ from newswash.errors import NewswashError
 
 
 SOURCE_KINDS = ("auto", "feed", "sitemap", "homepage", "page", "urls", "path")
-SOURCE_FETCH_OPTIONS = ("user_agent", "per_host_delay", "per_host_concurrency", "recheck_after")
+SOURCE_FETCH_OPTIONS = ("user_agent", "per_host_delay", "per_host_concurrency", "recheck_after", "revisit_after",
+                        "revisit_until")
 PATH_KEYS = ("path", "rules", "settings")
 
 
@@ -55,6 +56,8 @@ class FetchSettings:
     backoff_max: float
     max_retry_after: float
     recheck_after: float
+    revisit_after: float
+    revisit_until: float
     archive: bool
     sitemap_max_age_days: int
     progress: str

@@ -163,13 +163,29 @@ class Crawl:
         """An article known by its URL only: its page is still to fetch."""
         return not article.content and is_url(article.url)
 
+    def revisits(self, articles: list[Article]) -> dict[str, int]:
+        """Of the stored articles among ``articles``, those due to be fetched again, URL → stored
+        id: pages (not files) of a source with ``revisit_until`` > 0, first stored less than
+        ``revisit_until`` seconds ago and last fetched ``revisit_after`` seconds ago or more."""
+        windows = {a.url: self.options(self._origin.get(a.url)) for a in articles if self.is_stub(a)}
+        windows = {url: opts for url, opts in windows.items() if opts.revisit_until > 0}
+        stored = self.history.first_fetches(list(windows))
+        last = self.history.last_fetches(list(stored))
+        now = datetime.utcnow()
+        return {url: article_id for url, (article_id, first) in stored.items()
+                if now - first < timedelta(seconds=windows[url].revisit_until)
+                and not (url in last and last[url].fresh(windows[url].revisit_after, now))}
+
     def fetch_pages(self, articles: list[Article]) -> list[Article | Failure]:
-        """Fetch the pages of stub articles (skipping those fetched recently); others pass through.
+        """Fetch the pages of stub articles (skipping those fetched recently, unless revisited:
+        ``revises`` set, due already); others pass through.
 
         Unchanged (304) and recently fetched pages are left out of the result.
         """
         stubs = [a for a in articles if self.is_stub(a)]
-        pages = self._fetch([(a.url, self._origin.get(a.url), PAGE_TYPES) for a in stubs], kind="page")
+        self.counts["revisited"] += sum(a.revises is not None for a in stubs)
+        pages = self._fetch([(a.url, self._origin.get(a.url), PAGE_TYPES) for a in stubs], kind="page",
+                            due={a.url for a in stubs if a.revises is not None})
         by_url = {a.url: (a, r) for a, r in zip(stubs, pages)}
         result: list[Article | Failure] = []
         for article in articles:
@@ -184,22 +200,23 @@ class Crawl:
                 continue
             page = page_article(stub.url, response.final_url, response.media_type,
                                 decode(response.content, response.charset))
-            page.source = stub.source
+            page.source, page.revises = stub.source, stub.revises
             result.append(page)
         return result
 
-    def _fetch(self, wanted: list[tuple[str, Source | None, frozenset[str]]], kind: str) -> list[Response | None]:
+    def _fetch(self, wanted: list[tuple[str, Source | None, frozenset[str]]], kind: str,
+               due: set[str] = frozenset()) -> list[Response | None]:
         """Fetch URLs not fetched recently (conditionally when seen before); log and archive each.
 
         None stands for a URL skipped because it was fetched less than `recheck_after` ago.
-        Listings are always re-checked.
+        Listings, and pages in `due` (revisits), are always re-checked.
         """
         history = self.history.last_fetches([url for url, _, _ in wanted])
         now = datetime.utcnow()
         requests: list[Request | None] = []
         for url, source, types in wanted:
             opts, last = self.options(source), history.get(url)
-            if kind == "page" and last and last.fresh(opts.recheck_after, now):
+            if kind == "page" and url not in due and last and last.fresh(opts.recheck_after, now):
                 requests.append(None)
                 self.counts["skipped"] += 1
                 continue

@@ -31,6 +31,9 @@ class FetchHistory(Protocol):
     def known_urls(self, urls: list[str]) -> set[str]:
         """The subset of ``urls`` already stored as articles."""
 
+    def first_fetches(self, urls: list[str]) -> dict[str, tuple[int, datetime]]:
+        """For each of ``urls`` stored as an article: its id and when it was first stored."""
+
     def last_fetches(self, urls: list[str]) -> dict[str, LastFetch]:
         """For each URL with a history: its latest outcome, and the validators and archive of its latest 200."""
 

@@ -88,7 +88,7 @@ def test_the_stage_order_is_written_once_and_workers_get_the_per_article_run(tmp
     with Warehouse.for_writing(tmp_path / "wh.duckdb", 5) as warehouse:
         steps = ingest_steps(SETTINGS, warehouse, None, 1)  # type: ignore[arg-type]
     assert [s.name for s in steps] == ["skip known", "fetch", "extract", "clean", "fingerprint",
-                                       "learned boilerplate", "dedup", "load"]
+                                       "learned boilerplate", "revisions", "dedup", "load"]
     assert [(per_article, [s.name for s in group]) for per_article, group in placement(steps)] == [
         (False, ["skip known", "fetch"]), (True, ["extract", "clean", "fingerprint"]),
-        (False, ["learned boilerplate", "dedup", "load"])]
+        (False, ["learned boilerplate", "revisions", "dedup", "load"])]

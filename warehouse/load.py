@@ -11,8 +11,9 @@ import numpy as np
 import pyarrow as pa
 
 from newswash.cleaners.boilerplate import LineCounts
-from newswash.dedup import Assignment, DedupSettings, Fingerprints, assign, published_key
+from newswash.dedup import Assignment, DedupSettings, Fingerprints, assign, published_key, reassign
 from newswash.records import Article, Failure
+from newswash.word_diff import changed_words, words
 from newswash.warehouse.boilerplate import add_line_counts
 from newswash.warehouse.dedup_store import WarehouseStore
 from newswash.warehouse.store import record_failures, registered, transaction
@@ -20,26 +21,43 @@ from newswash.warehouse.store import record_failures, registered, transaction
 
 def cluster_batch(con: duckdb.DuckDBPyConnection, articles: list[Article], fingerprints: Fingerprints,
                   settings: DedupSettings) -> tuple[np.ndarray, Assignment]:
-    """Ids for a batch's new articles and their clusters with everything stored (reads only)."""
-    ids = np.array([row[0] for row in con.execute(
-        "SELECT nextval('article_ids') FROM range(?)", [len(articles)]).fetchall()], dtype=np.int64)
-    published = published_key([a.published_at for a in articles])
-    return ids, assign(WarehouseStore(con), ids, fingerprints, published, settings)
+    """Ids for a batch's articles (new ones get theirs, a revision keeps its article's:
+    ``revises``) and the new articles' clusters with everything stored (reads only; a
+    revision's cluster is formed again as it is written)."""
+    new = _new_rows(articles)
+    ids = np.array([a.revises or 0 for a in articles], dtype=np.int64)
+    ids[new] = [row[0] for row in con.execute("SELECT nextval('article_ids') FROM range(?)", [len(new)]).fetchall()]
+    if not len(new):
+        return ids, Assignment.nothing(0)
+    published = published_key([articles[i].published_at for i in new])
+    return ids, assign(WarehouseStore(con), ids[new], fingerprints.take(new), published, settings)
 
 
 def write_batch(con: duckdb.DuckDBPyConnection, run_id: int, ids: np.ndarray, articles: list[Article],
-                fingerprints: Fingerprints, clusters: Assignment, line_counts: LineCounts | None = None,
-                failures: Sequence[Failure] = ()) -> None:
-    """Insert a clustered batch (articles, cleaning log, signatures, line counts, clusters,
-    provenance and the batch's failures) in one transaction: all or nothing, so a retry
-    doubles nothing. ``line_counts``: the batch's boilerplate line counts when already
-    computed, else ``count_lines(articles)``."""
+                fingerprints: Fingerprints, clusters: Assignment, settings: DedupSettings,
+                line_counts: LineCounts | None = None, failures: Sequence[Failure] = ()) -> None:
+    """Insert a clustered batch (articles with their version 1, cleaning log, signatures, line
+    counts, clusters, provenance), store its revisions (``revise``) and record its failures, in
+    one transaction: all or nothing, so a retry doubles nothing. ``line_counts``: the batch's
+    boilerplate line counts when already computed, else ``count_lines(articles)``."""
+    new = _new_rows(articles)
+    revised = np.setdiff1d(np.arange(len(articles)), new)
     with transaction(con):
-        if articles:
-            _insert_articles(con, run_id, ids.tolist(), articles, fingerprints)
-            add_line_counts(con, articles, line_counts)
+        if len(new):
+            fresh, new_ids = [articles[i] for i in new], ids[new].tolist()
+            _insert_articles(con, run_id, new_ids, fresh, fingerprints.take(new))
+            _insert_versions(con, run_id, new_ids, fresh, [1] * len(new), [None] * len(new))
+            add_line_counts(con, fresh, line_counts)
             _apply(con, run_id, clusters)
+        if len(revised):
+            revise(con, run_id, ids[revised].tolist(), [articles[i] for i in revised], fingerprints.take(revised),
+                   settings)
         record_failures(con, run_id, failures)
+
+
+def _new_rows(articles: list[Article]) -> np.ndarray:
+    """Rows of the articles that are new (not revisions of stored ones)."""
+    return np.flatnonzero(np.array([a.revises is None for a in articles], dtype=bool))
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, run_id: int, articles: list[Article], fingerprints: Fingerprints,
@@ -48,7 +66,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: int, articles: list[Artic
     if not articles:
         return Assignment.nothing(0)
     ids, clusters = cluster_batch(con, articles, fingerprints, settings)
-    write_batch(con, run_id, ids, articles, fingerprints, clusters, line_counts)
+    write_batch(con, run_id, ids, articles, fingerprints, clusters, settings, line_counts)
     return clusters
 
 
@@ -185,14 +203,79 @@ def update_articles(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int],
                     fingerprints: Fingerprints | None, failures: Sequence[Failure] = ()) -> None:
     """Every re-extracted field, the cleaning log and the signatures of stored articles, and
     the batch's failures, in one transaction."""
-    columns = [c for c in REPROCESSED if c in _article_columns(con)]
     with transaction(con):
         record_failures(con, run_id, failures)
-        if not articles:
-            return
-        with registered(con, "reprocessed", id=ids, **{c: [getattr(a, c) for a in articles] for c in columns}):
-            assignments = ", ".join(f"{c} = r.{c}" for c in columns)
-            con.execute(f"UPDATE articles SET {assignments} FROM reprocessed r WHERE articles.id = r.id")
-        con.execute("DELETE FROM cleaning_log WHERE article_id IN (SELECT unnest(?))", [ids])
-        insert_cleaning_log(con, run_id, ids, articles)
-        refresh_signatures(con, ids, fingerprints)
+        if articles:
+            _update_rows(con, run_id, ids, articles, fingerprints)
+
+
+def _update_rows(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], articles: list[Article],
+                 fingerprints: Fingerprints) -> None:
+    """Stored articles' fields, cleaning log and signatures from their new extraction (caller's transaction)."""
+    columns = [c for c in REPROCESSED if c in _article_columns(con)]
+    with registered(con, "reprocessed", id=ids, **{c: [getattr(a, c) for a in articles] for c in columns}):
+        assignments = ", ".join(f"{c} = r.{c}" for c in columns)
+        con.execute(f"UPDATE articles SET {assignments} FROM reprocessed r WHERE articles.id = r.id")
+    con.execute("DELETE FROM cleaning_log WHERE article_id IN (SELECT unnest(?))", [ids])
+    insert_cleaning_log(con, run_id, ids, articles)
+    refresh_signatures(con, ids, fingerprints)
+
+
+def revise(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], articles: list[Article],
+           fingerprints: Fingerprints, settings: DedupSettings) -> None:
+    """New versions of stored articles whose title or body changed (caller's transaction): a
+    row each in article_versions (with the words added and removed since the latest), the
+    article updated in place as ``update_articles`` does, and its cluster formed again."""
+    with registered(con, "revised_ids", id=pa.array(ids, pa.int64())):
+        latest = {row[0]: row[1:] for row in con.execute(
+            "SELECT a.id, a.title, a.body, coalesce(max(v.version), 1) FROM articles a JOIN revised_ids USING (id) "
+            "LEFT JOIN article_versions v ON v.article_id = a.id GROUP BY ALL").fetchall()}
+    versions = [latest[i][2] + 1 for i in ids]
+    changes = [changed_words(words(*latest[i][:2]), words(a.title, a.body)) for i, a in zip(ids, articles)]
+    _insert_versions(con, run_id, ids, articles, versions, changes)
+    _update_rows(con, run_id, ids, articles, fingerprints)
+    recluster_members(con, run_id, ids, settings)
+
+
+def _insert_versions(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], articles: list[Article],
+                     versions: list[int], changes: list[tuple[int, int] | None]) -> None:
+    """One article_versions row per article: ``versions[i]`` of article ``ids[i]``, with its
+    (words added, words removed) or None (version 1); fetch time and WARC record from the
+    article's latest 200 in fetch_log (the time of loading for articles read from files)."""
+    now = datetime.utcnow().replace(microsecond=0)
+    with registered(
+        con, "version_rows", article_id=pa.array(ids, pa.int64()), version=pa.array(versions, pa.int32()),
+        title=pa.array([a.title for a in articles], pa.string()), body=pa.array([a.body for a in articles], pa.string()),
+        words_added=pa.array([c and c[0] for c in changes], pa.int32()),
+        words_removed=pa.array([c and c[1] for c in changes], pa.int32()),
+        url=pa.array([a.url for a in articles], pa.string()), run_id=pa.array([run_id] * len(ids), pa.int64()),
+    ):
+        con.execute(
+            """
+            INSERT INTO article_versions BY NAME
+            SELECT r.* EXCLUDE (url), coalesce(f.fetched_at, ?) AS fetched_at, f.warc_path, f.warc_offset
+            FROM version_rows r LEFT JOIN (
+                SELECT url, max(fetched_at) AS fetched_at, arg_max(warc_path, fetched_at) AS warc_path,
+                       arg_max(warc_offset, fetched_at) AS warc_offset
+                FROM fetch_log WHERE outcome = 'fetched' AND url IN (SELECT url FROM version_rows) GROUP BY url
+            ) f USING (url)
+            """,
+            [now],
+        )
+
+
+def recluster_members(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settings: DedupSettings) -> None:
+    """Form the clusters of ``ids`` (articles whose text moved) again (caller's transaction):
+    every member of their clusters stands alone again, then they are clustered as one batch
+    with everything else stored (``dedup.reassign``), so a cluster the old text held together
+    may split and the new text may join another."""
+    with registered(con, "moved", id=pa.array(ids, pa.int64())):
+        members = np.array([row[0] for row in con.execute(
+            "SELECT id FROM articles WHERE cluster_id IN (SELECT cluster_id FROM articles JOIN moved USING (id)) "
+            "ORDER BY id").fetchall()], dtype=np.int64)
+    with registered(con, "regrouped", id=members):
+        con.execute("UPDATE articles SET cluster_id = id, is_canonical = true WHERE id IN (SELECT id FROM regrouped)")
+        con.execute("DELETE FROM duplicates WHERE article_id IN (SELECT id FROM regrouped)")
+    store = WarehouseStore(con)
+    sketches = store.sketches(members)
+    _apply(con, run_id, reassign(store, members, sketches.fingerprints(settings), store.published(members), settings))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -65,6 +66,9 @@ class Warehouse:
     def known_urls(self, urls: list[str]) -> set[str]:
         return store.known_urls(self.con, urls)
 
+    def first_fetches(self, urls: list[str]) -> dict[str, tuple[int, datetime]]:
+        return store.first_fetches(self.con, urls)
+
     def last_fetches(self, urls: list[str]) -> dict[str, LastFetch]:
         return fetch_log.last_fetches(self.con, urls)
 
@@ -82,10 +86,19 @@ class Warehouse:
         """Ids for new articles and their clusters with everything stored (nothing written)."""
         return load.cluster_batch(self.con, articles, fingerprints, settings)
 
+    def stored_texts(self, ids: list[int]) -> dict[int, tuple[str | None, str]]:
+        """(title, body) of stored articles, by id: their latest versions."""
+        return store.stored_texts(self.con, ids)
+
     def load(self, run_id: int, ids: np.ndarray | None, articles: list[Article], fingerprints: Fingerprints | None,
-             clusters: Assignment | None, line_counts: LineCounts | None, failures: list[Failure]) -> None:
-        """A clustered batch and its failures, in one transaction."""
-        load.write_batch(self.con, run_id, ids, articles, fingerprints, clusters, line_counts, failures)
+             clusters: Assignment | None, settings: DedupSettings, line_counts: LineCounts | None,
+             failures: list[Failure]) -> None:
+        """A clustered batch (new articles and revisions of stored ones) and its failures, in one transaction."""
+        load.write_batch(self.con, run_id, ids, articles, fingerprints, clusters, settings, line_counts, failures)
+
+    def revised(self, run_id: int) -> int:
+        """Articles the run stored a new version of."""
+        return store.revised(self.con, run_id)
 
     # Reprocessing.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from datetime import datetime
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -228,3 +229,27 @@ def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:
     with registered(con, "asked_urls", url=pa.array(urls, pa.string())):
         rows = con.execute("SELECT url FROM articles WHERE url IN (SELECT url FROM asked_urls)").fetchall()
     return {row[0] for row in rows}
+
+
+def first_fetches(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple[int, datetime]]:
+    """For each of `urls` stored as an article: its id and when it was first stored."""
+    if not urls:
+        return {}
+    with registered(con, "asked_urls", url=pa.array(urls, pa.string())):
+        rows = con.execute("SELECT url, id, ingested_at FROM articles WHERE url IN (SELECT url FROM asked_urls)").fetchall()
+    return {url: (article_id, first) for url, article_id, first in rows}
+
+
+def stored_texts(con: duckdb.DuckDBPyConnection, ids: list[int]) -> dict[int, tuple[str | None, str]]:
+    """(title, body) of stored articles, by id."""
+    if not ids:
+        return {}
+    with registered(con, "asked_ids", id=pa.array(ids, pa.int64())):
+        rows = con.execute("SELECT id, title, body FROM articles JOIN asked_ids USING (id)").fetchall()
+    return {article_id: (title, body) for article_id, title, body in rows}
+
+
+def revised(con: duckdb.DuckDBPyConnection, run_id: int) -> int:
+    """Articles the run stored a new version of (after their first)."""
+    return con.execute("SELECT count(DISTINCT article_id) FROM article_versions WHERE run_id = ? AND version > 1",
+                       [run_id]).fetchone()[0]

@@ -39,13 +39,13 @@ def ingest(locations: list[str], args: argparse.Namespace, settings: Settings) -
 
 
 def summary(counts: dict) -> str:
-    """fetched, unchanged, skipped, failed by reason, new articles, duplicates."""
+    """fetched, unchanged, skipped, failed by reason, new articles, duplicates, revisited and revised articles."""
     reasons = counts.get("failure_reasons", {})
     failed = f"failed {counts.get('failed', 0)}" + (f" ({'; '.join(f'{w} x{n}' for w, n in reasons.items())})" if reasons else "")
     duplicates = counts.get("exact_duplicates", 0) + counts.get("near_duplicates", 0)
     return (f"summary: fetched {counts.get('fetched', 0)}, unchanged {counts.get('unchanged', 0)}, "
             f"skipped {counts.get('skipped', 0)}, {failed}, new articles {counts.get('new', 0)}, "
-            f"duplicates {duplicates}")
+            f"duplicates {duplicates}, revisited {counts.get('revisited', 0)}, revised {counts.get('revised', 0)}")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

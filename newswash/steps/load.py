@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from newswash.dedup import DedupSettings
 from newswash.step import Batch, Step
 
 if TYPE_CHECKING:
@@ -11,15 +12,16 @@ if TYPE_CHECKING:
 
 
 class Load(Step):
-    """One transaction per batch: all of it or, after a crash, none (a rerun redoes it)."""
+    """One transaction per batch: all of it or, after a crash, none (a rerun redoes it). A
+    revision updates its article and forms its cluster again (``settings``: how)."""
 
     name = "load"
     retry_safe = True
 
-    def __init__(self, warehouse: Warehouse, run_id: int) -> None:
-        self.warehouse, self.run_id = warehouse, run_id
+    def __init__(self, warehouse: Warehouse, run_id: int, settings: DedupSettings) -> None:
+        self.warehouse, self.run_id, self.settings = warehouse, run_id, settings
 
     def run(self, batch: Batch) -> Batch:
         self.warehouse.load(self.run_id, batch.ids, batch.articles, batch.fingerprints, batch.clusters,
-                            batch.line_counts, batch.failures)
+                            self.settings, batch.line_counts, batch.failures)
         return batch

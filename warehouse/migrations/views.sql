@@ -56,6 +56,31 @@ CREATE OR REPLACE VIEW daily AS
     GROUP BY day
     ORDER BY day;
 
+CREATE OR REPLACE VIEW revisions AS
+    WITH ordered AS (
+        SELECT v.*, lag(v.title) OVER w AS title_before, lag(v.fetched_at) OVER w AS before_at,
+               first_value(v.fetched_at) OVER w AS first_fetched_at
+        FROM article_versions v WINDOW w AS (PARTITION BY v.article_id ORDER BY v.version)
+    )
+    SELECT
+        o.article_id,
+        a.url,
+        a.source,
+        o.version,
+        o.before_at                                             AS previous_fetched_at,
+        o.fetched_at,
+        o.title_before,
+        o.title                                                 AS title_after,
+        o.title IS DISTINCT FROM o.title_before                 AS headline_changed,
+        o.words_added,
+        o.words_removed,
+        round(date_diff('second', o.first_fetched_at, o.fetched_at) / 3600, 2) AS hours_since_first,
+        o.warc_path,
+        o.warc_offset
+    FROM ordered o JOIN articles a ON a.id = o.article_id
+    WHERE o.version > 1
+    ORDER BY o.fetched_at, o.article_id, o.version;
+
 CREATE OR REPLACE VIEW data_dictionary AS
     SELECT
         c.table_name,
@@ -105,6 +130,22 @@ COMMENT ON COLUMN daily.day IS 'publication date (load date when unknown)';
 COMMENT ON COLUMN daily.articles IS 'articles that day';
 COMMENT ON COLUMN daily.new_stories IS 'canonical articles: stories first seen';
 COMMENT ON COLUMN daily.duplicates IS 'copies of a story';
+
+COMMENT ON VIEW revisions IS 'one row per change of an article after it was first seen (article_versions from version 2)';
+COMMENT ON COLUMN revisions.article_id IS 'the article (articles.id)';
+COMMENT ON COLUMN revisions.url IS 'its URL';
+COMMENT ON COLUMN revisions.source IS 'its publisher';
+COMMENT ON COLUMN revisions.version IS 'the version this change made (2 is the first edit)';
+COMMENT ON COLUMN revisions.previous_fetched_at IS 'when the version before was fetched';
+COMMENT ON COLUMN revisions.fetched_at IS 'when the changed version was fetched';
+COMMENT ON COLUMN revisions.title_before IS 'headline before the change';
+COMMENT ON COLUMN revisions.title_after IS 'headline after the change';
+COMMENT ON COLUMN revisions.headline_changed IS 'whether the headline changed';
+COMMENT ON COLUMN revisions.words_added IS 'words (title and body) the change added';
+COMMENT ON COLUMN revisions.words_removed IS 'words (title and body) the change removed';
+COMMENT ON COLUMN revisions.hours_since_first IS 'hours from the first fetch (version 1) to this change';
+COMMENT ON COLUMN revisions.warc_path IS 'WARC file of the changed version''s response';
+COMMENT ON COLUMN revisions.warc_offset IS 'offset of that record in warc_path';
 
 COMMENT ON VIEW data_dictionary IS 'every column of every table and view, with its comment';
 COMMENT ON COLUMN data_dictionary.table_name IS 'table or view';
