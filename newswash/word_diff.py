@@ -39,14 +39,11 @@ def _marked(old: str, new: str) -> tuple[str, str, str]:
             for part in (left, right, both):
                 part += a[i1:i2]
             continue
-        if i2 > i1:
-            gone = f"[-{' '.join(a[i1:i2])}-]"
-            left.append(gone)
-            both.append(gone)
-        if j2 > j1:
-            came = f"{{+{' '.join(b[j1:j2])}+}}"
-            right.append(came)
-            both.append(came)
+        gone = f"[-{' '.join(a[i1:i2])}-]" if i2 > i1 else ""
+        came = f"{{+{' '.join(b[j1:j2])}+}}" if j2 > j1 else ""
+        left += [gone] if gone else []
+        right += [came] if came else []
+        both.append(gone + came)
     return tuple(re.sub(r" ?\n\n ?", PARAGRAPH, " ".join(part)) for part in (left, right, both))
 
 

@@ -86,7 +86,7 @@ def test_html_report_draws_in_headless_chromium(warehouse: Cli, tmp_path: Path) 
     code, _, err = warehouse("report", "--format", "html", "--out", str(page))
     assert code == 0, err
     html = page.read_text("utf-8")
-    assert html.count('src="data:image/svg+xml;base64,') == 5  # four charts and the last run's steps
+    assert html.count('src="data:image/svg+xml;base64,') == 6  # four charts, the last run's steps, the revisions
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # self-contained
     shot = tmp_path / "shot.png"
     run = subprocess.run(
@@ -151,7 +151,7 @@ def test_reports_show_the_steps_of_the_last_run(stepped: Cli, tmp_path: Path) ->
     assert code == 0, err
     html = (tmp_path / "r.html").read_text("utf-8")
     assert "<h2>Steps of the last run</h2>\n<p>Run #2: the items" in html
-    assert html.count('src="data:image/svg+xml;base64,') == 5  # the four charts and kept / dropped per step
+    assert html.count('src="data:image/svg+xml;base64,') == 6  # the four charts, kept / dropped per step, revisions
     assert ("<tr><td>clean</td><td>3</td><td>1</td><td>2</td>"
             "<td>no text left after cleaning: 1; paywalled teaser: 1</td><td>0.25</td></tr>") in html
 

@@ -15,6 +15,7 @@ from newswash.warehouse.steps import last_steps_run, run_steps
 from newswash.warehouse.store import open_warehouse
 
 MAX_CLUSTERS = 20
+MAX_EDITS = 10
 MAX_SOURCES = 15
 TOP_REASONS = 3
 STEP_COLUMNS = ["step", "in", "kept", "dropped", "top reasons", "seconds"]
@@ -64,9 +65,47 @@ def step_rows(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "top reasons": _top_reasons(s["reasons"]), "seconds": round(s["seconds"], 2)} for s in steps]
 
 
+def revision_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Articles changed since first seen: totals, per source, the largest edits, the headline changes."""
+    totals = _rows(
+        con,
+        """
+        SELECT count(DISTINCT article_id) AS articles_changed, count(*) AS changes,
+               count(*) FILTER (headline_changed) AS headline_changes,
+               round(median(hours_since_first) FILTER (version = 2), 2) AS median_hours_to_first_edit
+        FROM revisions
+        """,
+    )[0]
+    return {
+        **totals,
+        "per_source": _rows(
+            con,
+            """
+            SELECT a.source, count(DISTINCT a.id) AS articles,
+                   count(DISTINCT r.article_id) AS changed, count(r.article_id) AS changes,
+                   count(r.article_id) FILTER (r.headline_changed) AS headline_changes
+            FROM articles a LEFT JOIN revisions r ON r.article_id = a.id
+            GROUP BY a.source HAVING count(r.article_id) > 0 ORDER BY changed DESC, a.source
+            """,
+        ),
+        "largest_edits": _rows(
+            con,
+            "SELECT article_id, source, url, version, title_after AS title, words_added, words_removed, "
+            "hours_since_first FROM revisions ORDER BY words_added + words_removed DESC, fetched_at LIMIT ?",
+            [MAX_EDITS],
+        ),
+        "headlines": _rows(
+            con,
+            "SELECT article_id, source, version, title_before, title_after, fetched_at FROM revisions "
+            "WHERE headline_changed ORDER BY fetched_at DESC LIMIT ?",
+            [MAX_EDITS],
+        ),
+    }
+
+
 def report_data(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Everything the reports show, as plain values: totals, last run, the steps of the last run
-    that recorded them, clusters, sources, days, rules."""
+    that recorded them, clusters, sources, days, revisions, rules."""
     totals = _rows(
         con,
         """
@@ -91,6 +130,7 @@ def report_data(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "clusters": _clusters(con),
         "sources": _rows(con, "SELECT * FROM source_stats"),
         "daily": _rows(con, "SELECT * FROM daily"),
+        "revisions": revision_summary(con),
         "cleaning_rules": _rows(
             con, "SELECT rule, count(*) AS hits, count(DISTINCT article_id) AS articles FROM cleaning_log "
                  "GROUP BY rule ORDER BY hits DESC, rule"
@@ -136,9 +176,31 @@ def render_text(data: dict[str, Any]) -> str:
         console.print(table)
     columns = ["source", "articles", "duplicates", "duplicate_share", "first_published", "first_share", "median_delay_hours"]
     console.print(_rich_table("sources", data["sources"][:MAX_SOURCES], columns))
+    _revisions_text(console, data["revisions"])
     if data["cleaning_rules"]:
         console.print(_rich_table("cleaning rules hit", data["cleaning_rules"], ["rule", "hits", "articles"]))
     return console.export_text().rstrip("\n")
+
+
+REVISION_SOURCE_COLUMNS = ["source", "articles", "changed", "changes", "headline_changes"]
+EDIT_COLUMNS = ["source", "title", "version", "words_added", "words_removed", "hours_since_first"]
+HEADLINE_COLUMNS = ["source", "title_before", "title_after", "fetched_at"]
+
+
+def revisions_line(r: dict[str, Any]) -> str:
+    """The revisions section's totals in one sentence."""
+    return (f"articles changed since first seen: {r['articles_changed']} ({r['changes']} changes, "
+            f"{r['headline_changes']} headline changes); median hours to the first edit: "
+            f"{_cell(r['median_hours_to_first_edit']) or '-'}")
+
+
+def _revisions_text(console: Console, r: dict[str, Any]) -> None:
+    console.print(revisions_line(r))
+    if r["per_source"]:
+        console.print(_rich_table("revisions per source", r["per_source"], REVISION_SOURCE_COLUMNS))
+        console.print(_rich_table(f"largest edits (top {MAX_EDITS})", r["largest_edits"], EDIT_COLUMNS))
+    if r["headlines"]:
+        console.print(_rich_table(f"headline changes (latest {MAX_EDITS})", r["headlines"], HEADLINE_COLUMNS))
 
 
 def text_report(db_path: Path) -> str:

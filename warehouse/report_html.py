@@ -10,7 +10,9 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from newswash.warehouse.report import MAX_SOURCES, STEP_COLUMNS, step_rows
+from newswash.warehouse.report import (
+    EDIT_COLUMNS, HEADLINE_COLUMNS, MAX_SOURCES, REVISION_SOURCE_COLUMNS, STEP_COLUMNS, revisions_line, step_rows,
+)
 
 ORIGINAL, COPY = "#2b6cb0", "#dd6b20"
 
@@ -116,6 +118,31 @@ def _rules(data: dict[str, Any]) -> Figure:
     return fig
 
 
+def _revisions_chart(revisions: dict[str, Any]) -> Figure:
+    """Per source, its articles changed since first seen and those not (the most changed on top)."""
+    fig, ax = _figure("Articles changed since first seen")
+    rows = revisions["per_source"][:MAX_SOURCES][::-1]
+    if not rows:
+        _empty(ax, "changed articles")
+        return fig
+    _stacked_barh(ax, [r["source"] for r in rows], {"changed": [r["changed"] for r in rows],
+                                                   "not changed": [r["articles"] - r["changed"] for r in rows]},
+                  "articles")
+    return fig
+
+
+def _revisions_section(revisions: dict[str, Any]) -> str:
+    """Articles changed since first seen: the totals, a chart per source, the largest edits and headline changes."""
+    parts = [f"<p>{escape(revisions_line(revisions))}.</p>",
+             f'<section class="steps"><figure>{_svg(_revisions_chart(revisions))}</figure></section>']
+    if revisions["per_source"]:
+        parts += [_rows_table(revisions["per_source"], REVISION_SOURCE_COLUMNS), "<h3>Largest edits</h3>",
+                  _rows_table(revisions["largest_edits"], EDIT_COLUMNS)]
+    if revisions["headlines"]:
+        parts += ["<h3>Headline changes</h3>", _rows_table(revisions["headlines"], HEADLINE_COLUMNS)]
+    return "".join(parts)
+
+
 def _steps_chart(steps: list[dict[str, Any]]) -> Figure:
     """Kept and dropped items of each step, the first step on top."""
     fig, ax = _figure("Items kept and dropped per step")
@@ -194,6 +221,8 @@ def html_report(data: dict[str, Any]) -> str:
 {_steps_section(data["steps"])}
 <h2>Sources</h2>
 {_rows_table(data["sources"], source_columns)}
+<h2>Articles changed since first seen</h2>
+{_revisions_section(data["revisions"])}
 <h2>Largest clusters</h2>
 {_clusters_table(data["clusters"]) if data["clusters"] else "<p>No duplicate clusters.</p>"}
 <h2>Cleaning rules hit</h2>
