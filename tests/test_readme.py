@@ -25,14 +25,16 @@ def test_readme_sql_examples_run_as_written(cli: Cli) -> None:
     examples = re.findall(r"```sql\n(.*?)```", README, flags=re.S)
     assert len(examples) >= 9
     results = [cli.sql(query) for query in examples]
-    copies, who, rules, runs = results[:4]
+    recipe = {query.splitlines()[0]: rows for query, rows in zip(examples, results)}
+    copies, who, rules, runs = (recipe[f"-- {first}"] for first in (
+        "Stories published more than once, with how many copies.", "Who republished whom, and how close the copy is.",
+        "What the cleaning rules removed.", "Each run's counts, and why inputs failed."))
     assert copies and all(row["copies"] >= 1 for row in copies)
     assert who and {row["kind"] for row in who} <= {"exact", "near", "contained"}
     assert any(row["rule"] for row in rules)
     assert runs[0]["status"] == "completed" and runs[0]["new"] > 0
 
     # The step counts and the dedup-view recipes, found by their first comment line, and their answers.
-    recipe = {query.splitlines()[0]: rows for query, rows in zip(examples, results)}
     steps = recipe["-- Where the last run's items went: each step's totals, then why it dropped items."]
     assert [(r["step"], r["reason"], r["dropped"]) for r in steps[:5]] == [
         ("read", None, 0), ("skip known", None, 2), ("skip known", "known URL", 2), ("fetch", None, 5),

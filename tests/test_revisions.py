@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,6 +125,8 @@ def test_revisions_are_kept_diffed_and_reported(cli: Cli, site: tuple[NewswebSer
     def ingest() -> dict:
         code, out, err = cli("ingest", url, "--allow-private-hosts", "--config", str(config))
         assert code == 0, err
+        assert "Traceback" not in err and not [line for line in (out + err).splitlines()
+                                                 if "| ERROR" in line or "| WARNING" in line], err
         return cli.sql("select * exclude (inputs) from runs order by run_id desc limit 1")[0]
 
     run = ingest()
@@ -187,6 +190,12 @@ def test_revisions_are_kept_diffed_and_reported(cli: Cli, site: tuple[NewswebSer
     assert report["median_hours_to_first_edit"] is not None
     code, out, _ = cli("report")
     assert "articles changed since first seen: 3 (4 changes, 2 headline changes)" in out
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    recipe = next(q for q in re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
+                  if q.startswith("-- Headlines changed in the last week."))
+    assert {(r["title_before"], r["title_after"]) for r in cli.sql(recipe)} == {
+        ("Minister says rail line is on track", "Minister admits rail line will be two years late"),
+        ("Trees planted in riverside park", "Central bank holds rates steady")}
 
     # Run 4, nothing changed: conditional GETs only, every page 304, no row but in fetch_log.
     before, log = _counts(cli), cli.sql("select count(*) as n from fetch_log")[0]["n"]

@@ -153,7 +153,12 @@ def test_an_old_warehouse_upgrades_in_place_keeping_every_row(tmp_path: Path, re
         sources = con.execute("SELECT name, first_run_id FROM sources ORDER BY name").fetchall()
         copy = con.execute("SELECT source, kind, delay_hours FROM syndication WHERE kind <> 'original'").fetchall()
         titles = con.execute("SELECT title FROM corpus ORDER BY id").fetchall()
+        # Migration 017 backfills version 1 of every stored article (no fetch_log in v1: loaded at ingested_at).
+        first = con.execute("SELECT count(*), count(*) FILTER (v.version = 1 AND v.body = a.body AND v.title "
+                            "IS NOT DISTINCT FROM a.title AND v.fetched_at = a.ingested_at) "
+                            "FROM articles a JOIN article_versions v ON v.article_id = a.id").fetchone()
     assert after == before
+    assert first == (before["articles"], before["articles"])
     assert versions == [version for version, _ in migrations()]
     assert sources == [("a.example", 1), ("b.example", 1)]
     assert copy == [("b.example", "exact", 3.5)]
