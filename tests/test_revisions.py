@@ -154,11 +154,15 @@ def test_revisions_are_kept_diffed_and_reported(cli: Cli, site: tuple[NewswebSer
     correction = "Correction: an earlier version of this story gave the wrong year for the opening of the line."
     write(root, "minister", page("Minister admits rail line will be two years late", MINISTER + [correction]))
     write(root, "weather", page("Storm warning for the north", WEATHER, ad="Sofas half price this weekend", stamp="14:03"))
+    write(root, "rewrite", page("Trees planted in riverside park", GARDEN))  # the site puts its own story back
     run = ingest()
-    assert (run["new"], run["revised"]) == (0, 1)
+    assert (run["new"], run["revised"]) == (0, 2)
+    # The cluster the copied text made splits again: both stand alone.
+    assert cli.sql("select count(*) as n from articles where id <> cluster_id")[0]["n"] == 0
+    assert cli.sql("select count(*) as n from duplicates")[0]["n"] == 0
 
     assert {p: _versions(cli, p) for p in PAGES} == {
-        "minister": 3, "bridge": 2, "weather": 1, "touched": 1, "wire": 1, "rewrite": 2}
+        "minister": 3, "bridge": 2, "weather": 1, "touched": 1, "wire": 1, "rewrite": 3}
     minister = cli.sql("select title, body from articles where url like '%/minister.html'")[0]
     assert minister["title"] == "Minister admits rail line will be two years late"  # articles holds the latest
     assert minister["body"].endswith(correction)
@@ -183,19 +187,20 @@ def test_revisions_are_kept_diffed_and_reported(cli: Cli, site: tuple[NewswebSer
     assert err == f"newswash: error: no article with URL {server.base}/harbour.example/news/nowhere.html in the warehouse\n"
 
     report = json.loads(cli("report", "--format", "json")[1])["revisions"]
-    assert (report["articles_changed"], report["changes"], report["headline_changes"]) == (3, 4, 2)
-    assert report["per_source"] == [{"source": "Harbour Times", "articles": 6, "changed": 3, "changes": 4,
-                                     "headline_changes": 2}]
+    assert (report["articles_changed"], report["changes"], report["headline_changes"]) == (3, 5, 3)
+    assert report["per_source"] == [{"source": "Harbour Times", "articles": 6, "changed": 3, "changes": 5,
+                                     "headline_changes": 3}]
     assert report["largest_edits"][0]["version"] == 2 and report["largest_edits"][0]["title"] == "Central bank holds rates steady"
     assert report["median_hours_to_first_edit"] is not None
     code, out, _ = cli("report")
-    assert "articles changed since first seen: 3 (4 changes, 2 headline changes)" in out
+    assert "articles changed since first seen: 3 (5 changes, 3 headline changes)" in out
     readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
     recipe = next(q for q in re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
                   if q.startswith("-- Headlines changed in the last week."))
     assert {(r["title_before"], r["title_after"]) for r in cli.sql(recipe)} == {
         ("Minister says rail line is on track", "Minister admits rail line will be two years late"),
-        ("Trees planted in riverside park", "Central bank holds rates steady")}
+        ("Trees planted in riverside park", "Central bank holds rates steady"),
+        ("Central bank holds rates steady", "Trees planted in riverside park")}
 
     # Run 4, nothing changed: conditional GETs only, every page 304, no row but in fetch_log.
     before, log = _counts(cli), cli.sql("select count(*) as n from fetch_log")[0]["n"]
@@ -208,8 +213,10 @@ def test_revisions_are_kept_diffed_and_reported(cli: Cli, site: tuple[NewswebSer
                                         {"kind": "page", "outcome": "unchanged", "status": 304, "n": len(PAGES)}]
     assert len(_asked(server)) == seen + 1 + len(PAGES)
 
-    # Past revisit_until, a stored article is not asked for again.
-    config.write_text(CONFIG + "revisit_until = 0.000001\n")
+    # A source of its own with revisits off (revisit_until = 0): its stored articles are not asked for again.
+    config.write_text(CONFIG + f'\n[[sources]]\nname = "harbour"\nlocation = "{url}"\nrevisit_until = 0.0\n')
     seen = len(_asked(server))
-    run = ingest()
-    assert run["revisited"] == 0 and len(_asked(server)) == seen + 1  # the feed only
+    code, out, err = cli("ingest", "harbour", "--allow-private-hosts", "--config", str(config))
+    assert code == 0, err
+    assert cli.sql("select revisited from runs order by run_id desc limit 1") == [{"revisited": 0}]
+    assert len(_asked(server)) == seen + 1  # the feed only

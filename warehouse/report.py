@@ -161,7 +161,8 @@ def render_text(data: dict[str, Any]) -> str:
         console.print(
             f"last run #{run['run_id']}: {run['status']} — read {run['read']}, skipped {run['skipped']}, "
             f"extracted {run['extracted']}, failed {run['failed']}, new {run['new']}, "
-            f"exact duplicates {run['exact_duplicates']}, near duplicates {run['near_duplicates']}"
+            f"exact duplicates {run['exact_duplicates']}, near duplicates {run['near_duplicates']}, "
+            f"revisited {run['revisited']}, revised {run['revised']}"
         )
     if steps := data["steps"]:
         console.print(_rich_table(f"steps of the last run (#{steps['run_id']})", step_rows(steps["steps"]), STEP_COLUMNS))
@@ -219,7 +220,8 @@ def markdown_report(con: duckdb.DuckDBPyConnection, run_id: int) -> str:
     if not runs:
         return f"# newswash run #{run_id}\n\nNo such run."
     run = runs[0]
-    counts = ["read", "skipped", "extracted", "failed", "new", "exact_duplicates", "near_duplicates"]
+    counts = ["read", "skipped", "extracted", "failed", "new", "exact_duplicates", "near_duplicates", "revisited",
+              "revised"]
     parts = [
         f"# newswash run #{run_id}: {run['status']}",
         f"Started {run['started_at']}, finished {run['finished_at']}.",
