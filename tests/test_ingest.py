@@ -162,7 +162,7 @@ def test_the_report_counts_each_step_of_the_last_run_and_they_add_up(cli: Cli, t
     assert report["run_id"] == run
     steps = {s["step"]: s for s in report["steps"]}
     assert list(steps) == ["read", "skip known", "fetch", "extract", "clean", "fingerprint",
-                           "learned boilerplate", "dedup", "load"]
+                           "learned boilerplate", "revisions", "dedup", "load"]
     for step in steps.values():
         assert step["seen"] == step["kept"] + sum(step["reasons"].values()) and step["dropped"] == sum(
             step["reasons"].values())

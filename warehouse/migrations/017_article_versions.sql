@@ -24,7 +24,7 @@ INSERT INTO article_versions
     FROM articles a LEFT JOIN (
         SELECT url, min(fetched_at) AS fetched_at, arg_min(warc_path, fetched_at) AS warc_path,
                arg_min(warc_offset, fetched_at) AS warc_offset
-        FROM fetch_log WHERE outcome = 'fetched' AND kind = 'page' GROUP BY url
+        FROM fetch_log WHERE outcome = 'fetched' GROUP BY url
     ) f USING (url);
 
 ALTER TABLE runs ADD COLUMN revisited BIGINT DEFAULT 0;  -- stored pages fetched again to look for edits
