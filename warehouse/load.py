@@ -14,7 +14,7 @@ from newswash.cleaners.boilerplate import LineCounts
 from newswash.dedup import Assignment, DedupSettings, Fingerprints, assign, published_key
 from newswash.records import Article, Failure
 from newswash.warehouse.boilerplate import add_line_counts
-from newswash.warehouse.dedup_store import WarehouseStore
+from newswash.warehouse.dedup_store import WarehouseStore, caught_up_index, reindex
 from newswash.warehouse.store import record_failures, registered, transaction
 
 
@@ -24,7 +24,7 @@ def cluster_batch(con: duckdb.DuckDBPyConnection, articles: list[Article], finge
     ids = np.array([row[0] for row in con.execute(
         "SELECT nextval('article_ids') FROM range(?)", [len(articles)]).fetchall()], dtype=np.int64)
     published = published_key([a.published_at for a in articles])
-    return ids, assign(WarehouseStore(con), ids, fingerprints, published, settings)
+    return ids, assign(WarehouseStore(con, caught_up_index(con, settings)), ids, fingerprints, published, settings)
 
 
 def write_batch(con: duckdb.DuckDBPyConnection, run_id: int, ids: np.ndarray, articles: list[Article],
@@ -151,9 +151,10 @@ def recluster_all(con: duckdb.DuckDBPyConnection, run_id: int, settings: DedupSe
         con.execute("DELETE FROM duplicates")
         ids = np.array([row[0] for row in con.execute("SELECT id FROM articles ORDER BY id").fetchall()],
                        dtype=np.int64)
+        index = caught_up_index(con, settings)
         for lo in range(0, len(ids), batch_size):
             part = ids[lo : lo + batch_size]
-            store = WarehouseStore(con, below=int(part[0]))
+            store = WarehouseStore(con, index, below=int(part[0]))
             sketches = store.sketches(part)
             clusters = assign(store, part, sketches.fingerprints(settings), store.published(part), settings)
             _apply(con, run_id, clusters)
@@ -186,13 +187,20 @@ def update_articles(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int],
     """Every re-extracted field, the cleaning log and the signatures of stored articles, and
     the batch's failures, in one transaction."""
     columns = [c for c in REPROCESSED if c in _article_columns(con)]
-    with transaction(con):
-        record_failures(con, run_id, failures)
-        if not articles:
-            return
-        with registered(con, "reprocessed", id=ids, **{c: [getattr(a, c) for a in articles] for c in columns}):
-            assignments = ", ".join(f"{c} = r.{c}" for c in columns)
-            con.execute(f"UPDATE articles SET {assignments} FROM reprocessed r WHERE articles.id = r.id")
-        con.execute("DELETE FROM cleaning_log WHERE article_id IN (SELECT unnest(?))", [ids])
-        insert_cleaning_log(con, run_id, ids, articles)
-        refresh_signatures(con, ids, fingerprints)
+
+    def rewrite() -> None:
+        with transaction(con):
+            record_failures(con, run_id, failures)
+            if not articles:
+                return
+            with registered(con, "reprocessed", id=ids, **{c: [getattr(a, c) for a in articles] for c in columns}):
+                assignments = ", ".join(f"{c} = r.{c}" for c in columns)
+                con.execute(f"UPDATE articles SET {assignments} FROM reprocessed r WHERE articles.id = r.id")
+            con.execute("DELETE FROM cleaning_log WHERE article_id IN (SELECT unnest(?))", [ids])
+            insert_cleaning_log(con, run_id, ids, articles)
+            refresh_signatures(con, ids, fingerprints)
+
+    if articles:
+        reindex(con, np.asarray(ids, dtype=np.int64), fingerprints, rewrite)
+    else:
+        rewrite()
