@@ -182,8 +182,9 @@ def eval_texts(folder: Path) -> list[str]:
     return [json.loads(line)["text"] for line in (folder / "records.jsonl").read_text("utf-8").splitlines()]
 
 
-def generate_corpus(texts: Sequence[str], n: int, seed: int = 0) -> tuple[Corpus, list[int]]:
-    """``n`` documents and, for each, the index of the document it copies (itself if new)."""
+def generate_corpus(texts: Sequence[str], n: int, seed: int = 0, copies: float = 0.3) -> tuple[Corpus, list[int]]:
+    """``n`` documents and, for each, the index of the document it copies (itself if new);
+    ``copies``: the share of copies."""
     rng = random.Random(seed)
     paragraphs = [p for t in texts for p in t.split("\n\n") if len(p.split()) >= 5]
     vocabulary = sorted({w for p in paragraphs for w in p.split()})
@@ -196,7 +197,7 @@ def generate_corpus(texts: Sequence[str], n: int, seed: int = 0) -> tuple[Corpus
 
     source: list[int] = []
     for i in range(n):
-        if i and rng.random() < 0.3:
+        if i and rng.random() < copies:
             j = rng.randrange(i)
             paras = [substitute(p, 0.02) for p in corpus.paragraphs(j)]
             edit = rng.randrange(3)
@@ -484,7 +485,36 @@ def _plan(args: argparse.Namespace) -> tuple[list[tuple[int, int]], list[tuple[i
         measured.append((stored, [(int(a), int(b)) for a, b in zip(starts[:-1], starts[1:])]))
         lo = int(starts[-1])
         stored += measured_docs
+    if args.pad:
+        starts = np.cumsum([lo, *sizes_here])
+        measured.append((stored + args.pad, [(int(a), int(b)) for a, b in zip(starts[:-1], starts[1:])]))
     return bulk, measured
+
+
+def pad(con: duckdb.DuckDBPyConnection, run_id: int, count: int, settings: DedupSettings, chunk: int = 250_000) -> None:
+    """``count`` articles of random signatures (distinct stories: never anyone's candidate)
+    written straight with SQL (articles, signatures, band keys), so that the warehouse reaches
+    millions without generating millions of texts; their bodies are a few words."""
+    from newswash.dedup import band_keys
+    from newswash.warehouse.store import registered, transaction
+
+    rng = np.random.default_rng(11)
+    for lo in range(0, count, chunk):
+        n = min(chunk, count - lo)
+        ids = np.array(con.execute("SELECT nextval('article_ids') FROM range(?)", [n]).fetchnumpy()["nextval('article_ids')"
+                                                                                                   ], dtype=np.int64)
+        sigs = rng.integers(0, 2**32, (n, settings.num_perm), dtype=np.uint32)
+        keys = band_keys(sigs, settings.bands, settings.rows)
+        with transaction(con), registered(con, "pad_ids", id=ids), \
+                registered(con, "pad_sigs", article_id=ids, exact=[f"{i:032x}" for i in rng.integers(0, 2**62, n)],
+                           size=np.full(n, 300, np.int32), signature=[row.tobytes() for row in sigs]), \
+                registered(con, "pad_keys", band=np.tile(np.arange(settings.bands, dtype=np.int16), n),
+                           key=keys.reshape(-1), article_id=np.repeat(ids, settings.bands)):
+            con.execute("INSERT INTO articles (id, url, source, body, cluster_id, is_canonical, run_id, ingested_at) "
+                        "SELECT id, 'https://pad.example/' || id, 'Pad', 'padding article ' || id, id, true, ?, "
+                        "now()::TIMESTAMP FROM pad_ids", [run_id])
+            con.execute("INSERT INTO signatures BY NAME SELECT * FROM pad_sigs")
+            con.execute("INSERT INTO band_keys BY NAME SELECT * FROM pad_keys")
 
 
 def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSettings) -> int:
@@ -527,16 +557,28 @@ def _load_stored(args: argparse.Namespace, settings: DedupSettings, text_file: T
             batches = prepared_batches(pool, bulk, step=min(10_000, args.batch_size))
             start, loaded, waited = time.perf_counter(), 0, 0.0
             for stored, bounds in measured:
-                while loaded < stored:
+                if args.pad and stored == loaded + args.pad:  # the last sizes: padded, not loaded
                     t = time.perf_counter()
-                    lo, docs, fp, line_counts = next(batches)
-                    waited += time.perf_counter() - t
-                    load.load_batch(con, run_id, bench_articles(lo, docs, published), fp, settings, line_counts)
-                    loaded += len(docs)
-                    del docs, fp, line_counts  # not held while the next batch arrives
-                seconds = time.perf_counter() - start
-                print(f"stored     {loaded:,} docs in {seconds:.1f} s ({loaded / seconds:,.0f} docs/s)  {memory.describe()}"
-                      f"  (waiting for texts, signatures and line counts {waited:.1f}s, {timer.take()})", flush=True)
+                    pad(con, run_id, args.pad, settings)
+                    padded = time.perf_counter() - t
+                    t = time.perf_counter()
+                    load.caught_up_index(con, settings)
+                    print(f"padded     {args.pad:,} articles of random signatures in {padded:.0f} s; the index caught"
+                          f" up with them in {time.perf_counter() - t:.0f} s  {memory.describe()}", flush=True)
+                    loaded += args.pad
+                    timer.take()
+                else:
+                    while loaded < stored:
+                        t = time.perf_counter()
+                        lo, docs, fp, line_counts = next(batches)
+                        waited += time.perf_counter() - t
+                        load.load_batch(con, run_id, bench_articles(lo, docs, published), fp, settings, line_counts)
+                        loaded += len(docs)
+                        del docs, fp, line_counts  # not held while the next batch arrives
+                    seconds = time.perf_counter() - start
+                    print(f"stored     {loaded:,} docs in {seconds:.1f} s ({loaded / seconds:,.0f} docs/s)"
+                          f"  {memory.describe()}  (waiting for texts, signatures and line counts {waited:.1f}s,"
+                          f" {timer.take()})", flush=True)
                 if args.check:
                     labels.append((loaded, _cluster_labels(con)))
                 times = []
@@ -607,9 +649,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-batch", type=int, default=2_000, help="--stored: a timed batch (the pipeline's default)")
     parser.add_argument("--repeats", type=int, default=3, help="--stored: timed batches of --per-batch at each size")
     parser.add_argument("--new", type=int, default=10_000, help="--stored: documents in the last timed batch")
+    parser.add_argument("--pad", type=int, default=0,
+                        help="--stored: then this many articles of random signatures, and batches timed again")
     parser.add_argument("--tmp", type=Path, default=None, help="--stored: where the temporary warehouse goes")
     parser.add_argument("--check", action="store_true", help="--stored: compare with the in-memory partition")
     args = parser.parse_args(argv)
+    if args.check and args.pad:
+        parser.error("--check compares generated documents only: not with --pad")
     if not (args.eval / "records.jsonl").exists():
         print(f"skipped: no newsweb-dev set at {args.eval}")
         return 0
