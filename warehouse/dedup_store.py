@@ -43,6 +43,18 @@ def caught_up_index(con: duckdb.DuckDBPyConnection, settings: DedupSettings) -> 
     return index
 
 
+def index_written(con: duckdb.DuckDBPyConnection, ids: np.ndarray, fingerprints: Fingerprints) -> None:
+    """After a batch's commit: its sketches into the index, when the index covers everything
+    before them; else, or if the index cannot be written, the next catch-up reads them from
+    the warehouse (the batch is committed: this must not fail the load)."""
+    index = StoredIndex.existing(index_folder(con))
+    if index is not None and len(ids) and not index.dirty and index.covered < int(np.min(ids)):
+        try:
+            index.put(np.asarray(ids, dtype=np.int64), fingerprints)
+        except OSError:
+            pass
+
+
 def reindex(con: duckdb.DuckDBPyConnection, ids: np.ndarray, fingerprints: Fingerprints,
             rewrite: Callable[[], None]) -> None:
     """Run ``rewrite`` (a transaction rewriting the stored signatures of ``ids``, row i of

@@ -14,7 +14,7 @@ from newswash.cleaners.boilerplate import LineCounts
 from newswash.dedup import Assignment, DedupSettings, Fingerprints, assign, published_key
 from newswash.records import Article, Failure
 from newswash.warehouse.boilerplate import add_line_counts
-from newswash.warehouse.dedup_store import WarehouseStore, caught_up_index, reindex
+from newswash.warehouse.dedup_store import WarehouseStore, caught_up_index, index_written, reindex
 from newswash.warehouse.store import record_failures, registered, transaction
 
 
@@ -32,14 +32,16 @@ def write_batch(con: duckdb.DuckDBPyConnection, run_id: int, ids: np.ndarray, ar
                 failures: Sequence[Failure] = ()) -> None:
     """Insert a clustered batch (articles, cleaning log, signatures, line counts, clusters,
     provenance and the batch's failures) in one transaction: all or nothing, so a retry
-    doubles nothing. ``line_counts``: the batch's boilerplate line counts when already
-    computed, else ``count_lines(articles)``."""
+    doubles nothing; then its sketches into the index beside the warehouse. ``line_counts``:
+    the batch's boilerplate line counts when already computed, else ``count_lines(articles)``."""
     with transaction(con):
         if articles:
             _insert_articles(con, run_id, ids.tolist(), articles, fingerprints)
             add_line_counts(con, articles, line_counts)
             _apply(con, run_id, clusters)
         record_failures(con, run_id, failures)
+    if articles:
+        index_written(con, ids, fingerprints)
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, run_id: int, articles: list[Article], fingerprints: Fingerprints,
