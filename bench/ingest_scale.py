@@ -11,8 +11,9 @@ process of its own (default settings, ``--db`` under ``DIR``):
 
 1. the ``--n`` records into an empty warehouse (``DIR/big.duckdb``, kept for later runs; with
    ``--skip-big`` an existing one is used): wall time, the peak of the summed RSS of the
-   ingest process and every descendant (sampled every 0.2 s), and records read per second in
-   the first and in the last tenth of its batches (from the time its "batch loaded" lines arrive);
+   ingest process and every descendant (sampled every 0.2 s) and that sum after the first tenth
+   of its batches and at the last, and records read per second in the first and in the last
+   tenth of its batches (from the time its "batch loaded" lines arrive);
 2. each small file into the big warehouse and into an empty one: run time as the warehouse
    records it (``runs.finished_at - started_at``), medians of ``--repeats``.
 """
@@ -82,7 +83,7 @@ def ingest(records: Path, db: Path) -> dict:
     """One ``newswash ingest`` in a process of its own: seconds, peak RSS of its tree, batch times."""
     proc = subprocess.Popen([sys.executable, "-m", "newswash.cli", "ingest", str(records), "--db", str(db)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak, done = [0], threading.Event()
+    peak, now, done = [0], [0], threading.Event()
 
     def sample() -> None:
         root = psutil.Process(proc.pid)
@@ -97,17 +98,17 @@ def ingest(records: Path, db: Path) -> dict:
                     total += p.memory_info().rss
                 except psutil.NoSuchProcess:
                     pass
-            peak[0] = max(peak[0], total)
+            now[0], peak[0] = total, max(peak[0], total)
 
     sampler = threading.Thread(target=sample, daemon=True)
     started = time.perf_counter()
     sampler.start()
-    batches: list[tuple[float, int]] = []
+    batches: list[tuple[float, int, int]] = []
     tail: list[str] = []
     for line in proc.stdout:
         m = _LOADED.search(line)
         if m:
-            batches.append((time.perf_counter() - started, int(m.group(1))))
+            batches.append((time.perf_counter() - started, int(m.group(1)), now[0]))
         tail = (tail + [line])[-5:]
     code = proc.wait()
     seconds = time.perf_counter() - started
@@ -118,10 +119,10 @@ def ingest(records: Path, db: Path) -> dict:
     return {"seconds": seconds, "peak": peak[0], "batches": batches}
 
 
-def _rate(batches: list[tuple[float, int]], lo: int, hi: int) -> float:
+def _rate(batches: list[tuple[float, int, int]], lo: int, hi: int) -> float:
     """Records read per second over batches lo..hi-1 (from the previous batch's arrival)."""
     start = batches[lo - 1][0] if lo else 0.0
-    return sum(n for _, n in batches[lo:hi]) / (batches[hi - 1][0] - start)
+    return sum(n for _, n, _ in batches[lo:hi]) / (batches[hi - 1][0] - start)
 
 
 def run_time(db: Path) -> float:
@@ -154,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"long run   {args.n:,} records in {r['seconds']:.0f} s ({args.n / r['seconds']:,.0f} records/s),"
               f" {len(b):,} batches; peak RSS of all its processes {r['peak'] / 2**30:.2f} GiB;"
               f" first tenth {_rate(b, 0, tenth):,.0f} records/s, last tenth {_rate(b, len(b) - tenth, len(b)):,.0f}"
-              f" records/s ({_rate(b, len(b) - tenth, len(b)) / _rate(b, 0, tenth):.2f}x)", flush=True)
+              f" records/s ({_rate(b, len(b) - tenth, len(b)) / _rate(b, 0, tenth):.2f}x); RSS of all its processes"
+              f" after the first tenth {b[tenth - 1][2] / 2**30:.2f} GiB, at the end {b[-1][2] / 2**30:.2f} GiB", flush=True)
     into_big, into_empty = [], []
     for k in range(args.repeats):
         small = args.data / f"small-{k}.jsonl"

@@ -14,7 +14,7 @@ from newswash.dedup import SIGNATURE_DTYPE, UNKNOWN_DATE, DedupSettings, Fingerp
 from newswash.dedup.index import StoredIndex
 from newswash.warehouse.store import registered
 
-CATCH_UP_ROWS = 100_000  # signatures read from DuckDB at a time while the index catches up
+CATCH_UP_ROWS = 100_000  # ids of signatures read from DuckDB at a time while the index catches up
 
 
 def index_folder(con: duckdb.DuckDBPyConnection) -> Path:
@@ -35,10 +35,10 @@ def caught_up_index(con: duckdb.DuckDBPyConnection, settings: DedupSettings) -> 
         [index.covered]).fetchone()
     if index.dirty or index.covered > highest or below != index.count:
         index.reset()
-    while index.covered < highest:
+    for lo in range(index.covered + 1, highest + 1, CATCH_UP_ROWS):  # ids are dense: ranges of them
         sketches = _sketches(con.execute(
-            "SELECT article_id, exact, size, signature FROM signatures WHERE article_id > ? "
-            "ORDER BY article_id LIMIT ?", [index.covered, CATCH_UP_ROWS]).fetch_arrow_table())
+            "SELECT article_id, exact, size, signature FROM signatures WHERE article_id BETWEEN ? AND ? "
+            "ORDER BY article_id", [lo, lo + CATCH_UP_ROWS - 1]).fetch_arrow_table())
         index.put(sketches.ids, sketches.fingerprints(settings))
     return index
 
