@@ -171,11 +171,12 @@ class StoredIndex:
         keep = stored < below if below is not None else np.ones(len(stored), bool)
         p, stored = p[keep], stored[keep]
         rows, column = p // width, p % width
-        # The check: the stored article's keys as its current signature gives them.
-        current = self._rows()[stored]
+        # The check: each stored article's keys as its current signature gives them (read once an article).
+        distinct, which = np.unique(stored, return_inverse=True)
+        current = self._rows()[distinct]
         theirs = index_keys(current["exact"], band_keys(current["signature"], self.bands, self.band_rows))
-        live = (current["size"] > 0) & (theirs[np.arange(len(stored)), column] == flat[p])
-        live &= (column < width - 1) | (current["exact"] == exact[rows])
+        live = (current["size"][which] > 0) & (theirs[which, column] == flat[p])
+        live &= (column < width - 1) | (current["exact"][which] == exact[rows])
         packed = np.unique(rows[live] * (self.m.covered + 1) + stored[live])
         return packed // (self.m.covered + 1), packed % (self.m.covered + 1)
 
