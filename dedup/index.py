@@ -159,7 +159,7 @@ class StoredIndex:
         probes = index_keys(exact, keys)
         width = probes.shape[1]
         flat = probes.reshape(-1)
-        order = np.argsort(flat, kind="stable")
+        order = np.argsort(flat)
         found_p, found_id = [], []
         for keys_file, ids_file in self._segments():
             p, i = probe_sorted(keys_file, ids_file, flat[order])
@@ -247,7 +247,7 @@ class StoredIndex:
         if not len(keys):
             return
         assert ids.max() < 2**32, "article ids beyond 2**32"
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys)
         n, out_keys, out_ids = self._new_segment(len(keys))
         out_keys[:], out_ids[:] = keys[order], ids[order]
         out_keys.flush(), out_ids.flush()
@@ -266,10 +266,12 @@ class StoredIndex:
         bounds_b = np.r_[0, np.searchsorted(b_keys, splits), len(b_keys)]
         for s in range(len(bounds_a) - 1):
             (a0, a1), (b0, b1) = bounds_a[s : s + 2], bounds_b[s : s + 2]
-            keys = np.concatenate([a_keys[a0:a1], b_keys[b0:b1]])
-            order = np.argsort(keys, kind="stable")
-            out_keys[a0 + b0 : a1 + b1] = keys[order]
-            out_ids[a0 + b0 : a1 + b1] = np.concatenate([a_ids[a0:a1], b_ids[b0:b1]])[order]
+            ka, kb = np.asarray(a_keys[a0:a1]), np.asarray(b_keys[b0:b1])
+            # Each key's place in the merged slice: its rank in its own run plus its rank in the other.
+            at_a = a0 + b0 + np.arange(len(ka)) + np.searchsorted(kb, ka, "left")
+            at_b = a0 + b0 + np.arange(len(kb)) + np.searchsorted(ka, kb, "right")
+            out_keys[at_a], out_ids[at_a] = ka, a_ids[a0:a1]
+            out_keys[at_b], out_ids[at_b] = kb, b_ids[b0:b1]
         out_keys.flush(), out_ids.flush()
         del a_keys, a_ids, b_keys, b_ids, out_keys, out_ids
         self.m.segments[-2:] = [[n, self.m.segments[-2][1] + self.m.segments[-1][1]]]
