@@ -38,7 +38,7 @@ def _texts(n: int, seed: int) -> list[str]:
     return out
 
 
-def _scan(stored: MemoryStore, fp, ids: np.ndarray) -> set[tuple[int, int]]:
+def _scan(stored: MemoryStore, fp) -> set[tuple[int, int]]:
     comparable = np.flatnonzero(fp.sizes > 0)
     exact = np.array(fp.exact, dtype="S32")[comparable]
     rows, found = stored.stored_candidates(fp.band_keys[comparable], exact)
@@ -55,7 +55,7 @@ def test_candidates_equal_a_scan_of_everything_across_merges(tmp_path: Path, mon
         if lo:  # the index answers as a scan over everything stored before
             comparable = np.flatnonzero(fp.sizes > 0)
             rows, found = index.candidates(fp.band_keys[comparable], np.array(fp.exact, dtype="S32")[comparable])
-            assert set(zip(comparable[rows].tolist(), found.tolist())) == _scan(memory, fp, ids)
+            assert set(zip(comparable[rows].tolist(), found.tolist())) == _scan(memory, fp)
         memory.add(fp, [None] * 100)
         index.put(ids, fp)
     assert len(index.m.segments) <= 5  # a binary counter over 11 batches
@@ -81,7 +81,7 @@ def test_a_rewritten_signature_leaves_no_stale_candidate(tmp_path: Path) -> None
     rows, found = index.candidates(probe.band_keys, np.array(probe.exact, dtype="S32"))
     pairs = set(zip(comparable[rows].tolist(), found.tolist()))
     assert all(stored != 7 for _, stored in pairs)
-    again, found = index.candidates(other.band_keys, np.array(other.exact, dtype="S32"))
+    _, found = index.candidates(other.band_keys, np.array(other.exact, dtype="S32"))
     assert found.tolist() == [7]
     assert index.count == 200
 
