@@ -9,6 +9,7 @@ import numpy as np
 
 from .clusters import Assignment, Sketches, assign, published_key
 from .fingerprint import Fingerprints, fingerprint
+from .index import probe_sorted
 from .settings import DedupSettings
 
 
@@ -43,9 +44,9 @@ class MemoryStore:
 
     def stored_candidates(self, keys: np.ndarray, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         bands = max(keys.shape[1], 1)
-        key_rows, key_ids = _probe(self._keys, self._key_ids, keys.reshape(-1))
+        key_rows, key_ids = probe_sorted(self._keys, self._key_ids, keys.reshape(-1))
         order = np.argsort(self.stored.exact, kind="stable")
-        exact_rows, exact_ids = _probe(self.stored.exact[order], self.stored.ids[order], exact)
+        exact_rows, exact_ids = probe_sorted(self.stored.exact[order], self.stored.ids[order], exact)
         width = len(self.stored.ids) + 1
         packed = np.unique(np.concatenate([key_rows // bands, exact_rows]) * width + np.concatenate([key_ids, exact_ids]))
         return packed // width, packed % width
@@ -75,10 +76,3 @@ def cluster(
     store.add(fingerprint(list(texts), settings), list(published_at or [None] * len(texts)))
     return store.cluster_id.tolist()
 
-
-def _probe(values: np.ndarray, ids: np.ndarray, probes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(probe index, id) for every ``values`` entry equal to a probe (``values`` sorted, ``ids[j]`` its id)."""
-    lo, hi = np.searchsorted(values, probes, "left"), np.searchsorted(values, probes, "right")
-    counts = hi - lo
-    starts = np.repeat(lo - np.cumsum(np.r_[0, counts[:-1]]), counts)
-    return np.repeat(np.arange(len(probes)), counts), ids[starts + np.arange(counts.sum())]

@@ -1,60 +1,93 @@
-"""The warehouse as a ``ClusterStore``: what clustering asks of the stored articles, in SQL."""
+"""The warehouse as a ``ClusterStore``: candidates and sketches from the index beside the DuckDB
+file (``dedup/index.py``), clusters and dates in SQL; and that index kept caught up with the file."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from newswash.dedup import SIGNATURE_DTYPE, UNKNOWN_DATE, Sketches
+from newswash.dedup import SIGNATURE_DTYPE, UNKNOWN_DATE, DedupSettings, Fingerprints, Sketches
+from newswash.dedup.index import StoredIndex
 from newswash.warehouse.store import registered
+
+CATCH_UP_ROWS = 100_000  # ids of signatures read from DuckDB at a time while the index catches up
+
+
+def index_folder(con: duckdb.DuckDBPyConnection) -> Path:
+    """``<warehouse>-dedup/`` next to the DuckDB file."""
+    path = Path(con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0])
+    return path.with_name(f"{path.stem}-dedup")
+
+
+def caught_up_index(con: duckdb.DuckDBPyConnection, settings: DedupSettings) -> StoredIndex:
+    """The warehouse's index with every stored signature in it. The warehouse is the truth: an
+    index that covers ids the warehouse lacks, misses some below its highest, or was left
+    ``dirty`` by signatures rewritten in a run that died, is rebuilt; one behind (a run killed
+    between a batch's commit and its ``put``, a warehouse from before the index) reads the rest."""
+    index = StoredIndex.for_settings(index_folder(con), settings)
+    highest, below = con.execute(
+        "SELECT coalesce(max(article_id), 0), count(*) FILTER (WHERE article_id <= ?) FROM signatures",
+        [index.covered]).fetchone()
+    if index.dirty or index.covered > highest or below != index.count:
+        index.reset()
+    for lo in range(index.covered + 1, highest + 1, CATCH_UP_ROWS):  # ids are dense: ranges of them
+        sketches = _sketches(con.execute(
+            "SELECT article_id, exact, size, signature FROM signatures WHERE article_id BETWEEN ? AND ? "
+            "ORDER BY article_id", [lo, lo + CATCH_UP_ROWS - 1]).fetch_arrow_table())
+        index.put(sketches.ids, sketches.fingerprints(settings))
+    return index
+
+
+def index_as_it_stands(con: duckdb.DuckDBPyConnection, settings: DedupSettings) -> StoredIndex:
+    """The warehouse's index without a catch-up: inside a batch's transaction, after the
+    batch's ``caught_up_index``, it holds everything stored before the batch."""
+    return StoredIndex.for_settings(index_folder(con), settings)
+
+
+def index_written(con: duckdb.DuckDBPyConnection, ids: np.ndarray, fingerprints: Fingerprints) -> None:
+    """After a batch's commit: its sketches into the index, when the index covers everything
+    before them; else, or if the index cannot be written, the next catch-up reads them from
+    the warehouse (the batch is committed: this must not fail the load)."""
+    index = StoredIndex.existing(index_folder(con))
+    if index is not None and len(ids) and not index.dirty and index.covered < int(np.min(ids)):
+        try:
+            index.put(np.asarray(ids, dtype=np.int64), fingerprints)
+        except OSError:
+            pass
+
+
+def reindex(con: duckdb.DuckDBPyConnection, ids: np.ndarray, fingerprints: Fingerprints,
+            rewrite: Callable[[], None]) -> None:
+    """Run ``rewrite`` (a transaction rewriting the stored signatures of ``ids``, row i of
+    ``fingerprints`` being ``ids[i]``'s), then put the new ones in the index: marked ``dirty``
+    in between, so that a run dying there leaves an index the next catch-up rebuilds. Ids the
+    index does not cover yet are left to the catch-up, which reads them as rewritten."""
+    index = StoredIndex.existing(index_folder(con))
+    if index is None:
+        rewrite()
+        return
+    index.mark_dirty()
+    rewrite()
+    covered = np.flatnonzero(np.asarray(ids, dtype=np.int64) <= index.covered)
+    index.put(np.asarray(ids, dtype=np.int64)[covered], fingerprints.take(covered))
 
 
 class WarehouseStore:
     """The articles stored in the warehouse (with ``below``: those with a smaller id only)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, below: int | None = None) -> None:
-        self.con, self.below = con, below
+    def __init__(self, con: duckdb.DuckDBPyConnection, index: StoredIndex, below: int | None = None) -> None:
+        self.con, self.index, self.below = con, index, below
 
     def stored_candidates(self, keys: np.ndarray, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The batch's keys are the small side of each join (the stored ones are probed
-        against them); a pair sharing several bands comes several times from SQL and is
-        made unique here, with one numpy sort of (row, id) packed in an int64."""
-        n, bands = keys.shape
-        limit = "" if self.below is None else f"AND o.article_id < {int(self.below)}"
-        with registered(self.con, "batch_keys", row=np.repeat(np.arange(n, dtype=np.int64), bands),
-                        key=keys.reshape(-1)), \
-             registered(self.con, "batch_exact", row=np.arange(n, dtype=np.int64),
-                        exact=pa.array([e.decode() for e in exact], pa.string())):
-            table = self.con.execute(f"""
-                SELECT q.row AS a, o.article_id AS b FROM band_keys o JOIN batch_keys q ON o.key = q.key {limit}
-                UNION ALL
-                SELECT q.row, o.article_id FROM signatures o JOIN batch_exact q ON o.exact = q.exact {limit}
-            """).fetch_arrow_table()
-        a = table.column("a").to_numpy().astype(np.int64)
-        b = table.column("b").to_numpy().astype(np.int64)
-        if not len(a):
-            return a, b
-        assert b.max() < 2**32, "article ids beyond 2**32"
-        packed = _distinct((a << 32) | b)
-        return packed >> 32, packed & 0xFFFFFFFF
+        return self.index.candidates(keys, exact, self.below)
 
     def sketches(self, ids: np.ndarray) -> Sketches:
-        with registered(self.con, "wanted", article_id=_distinct(np.asarray(ids, dtype=np.int64))):
-            table = self.con.execute(
-                "SELECT article_id, exact, size, signature FROM signatures JOIN wanted USING (article_id) "
-                "ORDER BY article_id"
-            ).fetch_arrow_table()
-        blobs = table.column("signature").combine_chunks()
-        if isinstance(blobs, pa.ChunkedArray):  # no chunks at all
-            blobs = pa.array([], pa.binary())
-        offsets = np.frombuffer(blobs.buffers()[1], dtype=np.int32)[blobs.offset : blobs.offset + len(blobs) + 1]
-        data = np.frombuffer(blobs.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]] if len(blobs) else \
-            np.zeros(0, dtype=np.uint8)
-        found = table.column("article_id").to_numpy().astype(np.int64)
-        return Sketches(found, np.array(table.column("exact").to_pylist(), dtype="S32").reshape(-1),
-                        table.column("size").to_numpy().astype(np.int64),
-                        data.view(SIGNATURE_DTYPE).reshape(len(found), -1))
+        return self.index.sketches(ids)
 
     def cluster_members(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with registered(self.con, "matched_old", id=np.asarray(ids, dtype=np.int64)):
@@ -77,7 +110,15 @@ class WarehouseStore:
         return when[np.searchsorted(found, ids)]
 
 
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (np.unique hashes, several times slower on millions of int64)."""
-    values = np.sort(values)
-    return values[np.append(True, values[1:] != values[:-1])] if len(values) else values
+def _sketches(table: pa.Table) -> Sketches:
+    """Sketches from rows (article_id, exact, size, signature) of ``signatures``."""
+    blobs = table.column("signature").combine_chunks()
+    if isinstance(blobs, pa.ChunkedArray):  # no chunks at all
+        blobs = pa.array([], pa.binary())
+    offsets = np.frombuffer(blobs.buffers()[1], dtype=np.int32)[blobs.offset : blobs.offset + len(blobs) + 1]
+    data = np.frombuffer(blobs.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]] if len(blobs) else \
+        np.zeros(0, dtype=np.uint8)
+    found = table.column("article_id").to_numpy().astype(np.int64)
+    return Sketches(found, np.array(table.column("exact").to_pylist(), dtype="S32").reshape(-1),
+                    table.column("size").to_numpy().astype(np.int64),
+                    data.view(SIGNATURE_DTYPE).reshape(len(found), -1))

@@ -15,7 +15,7 @@ from newswash.dedup import Assignment, DedupSettings, Fingerprints, assign, publ
 from newswash.records import Article, Failure
 from newswash.word_diff import changed_words, words
 from newswash.warehouse.boilerplate import add_line_counts
-from newswash.warehouse.dedup_store import WarehouseStore
+from newswash.warehouse.dedup_store import WarehouseStore, caught_up_index, index_as_it_stands, index_written, reindex
 from newswash.warehouse.store import record_failures, registered, transaction
 
 
@@ -30,7 +30,7 @@ def cluster_batch(con: duckdb.DuckDBPyConnection, articles: list[Article], finge
     if not len(new):
         return ids, Assignment.nothing(0)
     published = published_key([articles[i].published_at for i in new])
-    return ids, assign(WarehouseStore(con), ids[new], fingerprints.take(new), published, settings)
+    return ids, assign(WarehouseStore(con, caught_up_index(con, settings)), ids[new], fingerprints.take(new), published, settings)
 
 
 def write_batch(con: duckdb.DuckDBPyConnection, run_id: int, ids: np.ndarray, articles: list[Article],
@@ -42,18 +42,26 @@ def write_batch(con: duckdb.DuckDBPyConnection, run_id: int, ids: np.ndarray, ar
     boilerplate line counts when already computed, else ``count_lines(articles)``."""
     new = _new_rows(articles)
     revised = np.setdiff1d(np.arange(len(articles)), new)
-    with transaction(con):
-        if len(new):
-            fresh, new_ids = [articles[i] for i in new], ids[new].tolist()
-            _insert_articles(con, run_id, new_ids, fresh, fingerprints.take(new))
-            _insert_versions(con, run_id, new_ids, fresh, [1] * len(new), [None] * len(new))
-            add_line_counts(con, fresh, line_counts)
-            _apply(con, run_id, clusters)
-        if len(revised):
-            revise(con, run_id, ids[revised].tolist(), [articles[i] for i in revised], fingerprints.take(revised),
-                   settings)
-        record_failures(con, run_id, failures)
 
+    def insert() -> None:
+        with transaction(con):
+            if len(new):
+                fresh, new_ids = [articles[i] for i in new], ids[new].tolist()
+                _insert_articles(con, run_id, new_ids, fresh, fingerprints.take(new))
+                _insert_versions(con, run_id, new_ids, fresh, [1] * len(new), [None] * len(new))
+                add_line_counts(con, fresh, line_counts)
+                _apply(con, run_id, clusters)
+            if len(revised):
+                revise(con, run_id, ids[revised].tolist(), [articles[i] for i in revised],
+                       fingerprints.take(revised), settings)
+            record_failures(con, run_id, failures)
+
+    if len(revised):
+        reindex(con, ids[revised], fingerprints.take(revised), insert)
+    else:
+        insert()
+    if len(new):
+        index_written(con, ids[new], fingerprints.take(new))
 
 def _new_rows(articles: list[Article]) -> np.ndarray:
     """Rows of the articles that are new (not revisions of stored ones)."""
@@ -169,9 +177,10 @@ def recluster_all(con: duckdb.DuckDBPyConnection, run_id: int, settings: DedupSe
         con.execute("DELETE FROM duplicates")
         ids = np.array([row[0] for row in con.execute("SELECT id FROM articles ORDER BY id").fetchall()],
                        dtype=np.int64)
+        index = caught_up_index(con, settings)
         for lo in range(0, len(ids), batch_size):
             part = ids[lo : lo + batch_size]
-            store = WarehouseStore(con, below=int(part[0]))
+            store = WarehouseStore(con, index, below=int(part[0]))
             sketches = store.sketches(part)
             clusters = assign(store, part, sketches.fingerprints(settings), store.published(part), settings)
             _apply(con, run_id, clusters)
@@ -203,10 +212,16 @@ def update_articles(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int],
                     fingerprints: Fingerprints | None, failures: Sequence[Failure] = ()) -> None:
     """Every re-extracted field, the cleaning log and the signatures of stored articles, and
     the batch's failures, in one transaction."""
-    with transaction(con):
-        record_failures(con, run_id, failures)
-        if articles:
-            _update_rows(con, run_id, ids, articles, fingerprints)
+    def rewrite() -> None:
+        with transaction(con):
+            record_failures(con, run_id, failures)
+            if articles:
+                _update_rows(con, run_id, ids, articles, fingerprints)
+
+    if articles:
+        reindex(con, np.asarray(ids, dtype=np.int64), fingerprints, rewrite)
+    else:
+        rewrite()
 
 
 def _update_rows(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], articles: list[Article],
@@ -234,7 +249,7 @@ def revise(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], articles
     changes = [changed_words(words(*latest[i][:2]), words(a.title, a.body)) for i, a in zip(ids, articles)]
     _insert_versions(con, run_id, ids, articles, versions, changes)
     _update_rows(con, run_id, ids, articles, fingerprints)
-    recluster_members(con, run_id, ids, settings)
+    recluster_members(con, run_id, ids, fingerprints, settings)
 
 
 def _insert_versions(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], articles: list[Article],
@@ -264,11 +279,14 @@ def _insert_versions(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int]
         )
 
 
-def recluster_members(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], settings: DedupSettings) -> None:
+def recluster_members(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], fingerprints: Fingerprints,
+                      settings: DedupSettings) -> None:
     """Form the clusters of ``ids`` (articles whose text moved) again (caller's transaction):
     every member of their clusters stands alone again, then they are clustered as one batch
     with everything else stored (``dedup.reassign``), so a cluster the old text held together
-    may split and the new text may join another."""
+    may split and the new text may join another. ``fingerprints``: row i is ``ids[i]``'s new
+    one (the index beside the warehouse holds the old ones, and not the batch's new articles,
+    until the commit: a revision is compared with what was stored before its batch)."""
     with registered(con, "moved", id=pa.array(ids, pa.int64())):
         members = np.array([row[0] for row in con.execute(
             "SELECT id FROM articles WHERE cluster_id IN (SELECT cluster_id FROM articles JOIN moved USING (id)) "
@@ -276,6 +294,7 @@ def recluster_members(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int
     with registered(con, "regrouped", id=members):
         con.execute("UPDATE articles SET cluster_id = id, is_canonical = true WHERE id IN (SELECT id FROM regrouped)")
         con.execute("DELETE FROM duplicates WHERE article_id IN (SELECT id FROM regrouped)")
-    store = WarehouseStore(con)
-    sketches = store.sketches(members)
-    _apply(con, run_id, reassign(store, members, sketches.fingerprints(settings), store.published(members), settings))
+    store = WarehouseStore(con, index_as_it_stands(con, settings))
+    moved = store.sketches(members).fingerprints(settings)
+    moved.put(np.searchsorted(members, ids), fingerprints)
+    _apply(con, run_id, reassign(store, members, moved, store.published(members), settings))
