@@ -45,7 +45,7 @@ def datasketch_pairs(sets: list[set[bytes]], num_perm: int, seed: int, bands: in
     return pairs
 
 
-def rensa_pairs(sets: list[set[bytes]], num_perm: int, seed: int, bands: int, _rows: int, threshold: float,
+def rensa_pairs(sets: list[set[bytes]], num_perm: int, seed: int, _bands: int, rows: int, threshold: float,
                 timings: dict[str, float]) -> list[tuple[int, int]]:
     from rensa import RMinHash, RMinHashLSH
 
@@ -57,7 +57,8 @@ def rensa_pairs(sets: list[set[bytes]], num_perm: int, seed: int, bands: int, _r
         minhashes.append(m)
     timings["RMinHash"] = time.perf_counter() - start
     start = time.perf_counter()
-    lsh = RMinHashLSH(threshold=threshold, num_perm=num_perm, num_bands=bands)
+    # rensa wants bands that divide num_perm: bands of the same rows over all of them.
+    lsh = RMinHashLSH(threshold=threshold, num_perm=num_perm, num_bands=num_perm // rows)
     for i, m in enumerate(minhashes):
         lsh.insert(i, m)
     pairs = [(i, j) for i, m in enumerate(minhashes) for j in lsh.query(m) if j > i]

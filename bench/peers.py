@@ -274,7 +274,7 @@ def bench_warc(args: argparse.Namespace, python: Path, env: dict[str, str]) -> N
             usage = measure(command, env)
             if repeat:
                 runs[name].append(usage)
-                print(describe(name, n, usage), flush=True)
+            print(describe(name, n, usage) + ("" if repeat else " (warm-up)"), flush=True)
             if name == "newswash ingest":
                 ours = newswash_bodies(db)
             else:
@@ -331,7 +331,7 @@ def bench_jsonl(name: str, docs: list[str], source: list[int], args: argparse.Na
                 detail = f"batch path {seconds:.1f} s of {usage.seconds:.1f} s; pairs {result['pairs']:,}, joined {result['joined']:,}"
             if repeat:
                 runs[tool].append((usage, seconds))
-                print(describe(tool, len(docs), usage, seconds) + f"  [{detail}]", flush=True)
+            print(describe(tool, len(docs), usage, seconds) + f"  [{detail}]" + ("" if repeat else " (warm-up)"), flush=True)
     print(f"median of {args.repeats}:")
     medians = {}
     for tool, done in runs.items():
