@@ -17,7 +17,7 @@
    new ones, 30% light copies); ``long`` is ``bench/ingest_jsonl_speed.py``'s texts.
 
 Every tool runs as its own command, cold (its interpreter, imports, servers and workers
-started within the time), after one untimed warm-up run. For each: wall seconds, docs/s,
+started within the time), after one untimed warm-up run (``--warmup 0``: none). For each: wall seconds, docs/s,
 CPU seconds of all its processes (from /proc: the main process's exact utime+stime once it
 has exited, its reaped children's from its cutime+cstime, every other descendant sampled
 every 0.2 s), newswash's flow process's share of them, and the peak of the summed RSS of the
@@ -28,7 +28,8 @@ Medians of ``--repeats`` runs.
 The peers live in a venv of the bench's own, ``bench/.peers-venv`` (git-ignored), created on
 first use with pip; they never enter newswash's dependencies.
 
-    .venv/bin/python bench/peers.py [--only warc|short|long] [--copies 5] [--repeats 3] [--short 100000] [--long 100000]
+    .venv/bin/python bench/peers.py [--only warc|short|long] [--copies 5] [--repeats 3] [--warmup 1]
+                                    [--short 100000] [--long 100000] [--data DIR]
 
 Measured: see the closing note of issue 15 (docs/issue notes) and the README's figures.
 """
@@ -265,7 +266,7 @@ def bench_warc(args: argparse.Namespace, python: Path, env: dict[str, str]) -> N
         "datatrove 0.10.1": [str(python), str(BENCH / "peer_datatrove.py"), str(warcs), str(out)],
     }
     runs: dict[str, list[Usage]] = {name: [] for name in commands}
-    for repeat in range(args.repeats + 1):  # the first is the warm-up
+    for repeat in range(1 - args.warmup, args.repeats + 1):  # repeat 0 is the warm-up
         for name, command in commands.items():
             for stale in (db, db.with_name(db.name + ".wal")):
                 stale.unlink(missing_ok=True)
@@ -314,7 +315,7 @@ def bench_jsonl(name: str, docs: list[str], source: list[int], args: argparse.Na
                 **{library: [str(python), str(BENCH / "peer_dedup.py"), library, str(path), *params]
                    for library in ("datasketch", "rensa")}}
     runs: dict[str, list[tuple[Usage, float]]] = {name: [] for name in commands}
-    for repeat in range(args.repeats + 1):
+    for repeat in range(1 - args.warmup, args.repeats + 1):
         for tool, command in commands.items():
             for stale in (db, db.with_name(db.name + ".wal")):
                 stale.unlink(missing_ok=True)
@@ -349,6 +350,7 @@ def main() -> int:
     parser.add_argument("--only", choices=("warc", "short", "long"), action="append")
     parser.add_argument("--copies", type=int, default=5, help="WARC: the pages this many times (under other hosts)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--warmup", type=int, choices=(0, 1), default=1, help="one untimed run of each tool first")
     parser.add_argument("--short", type=int, default=100_000, help="short wire texts")
     parser.add_argument("--long", type=int, default=100_000, help="ingest_jsonl_speed.py's texts")
     parser.add_argument("--eval", type=Path, default=EVAL)
