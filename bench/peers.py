@@ -136,7 +136,7 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> Usage:
             try:
                 with proc.oneshot():
                     times, rss = proc.cpu_times(), rss + proc.memory_info().rss
-                    role = seen[proc.pid][0] if proc.pid in seen else _role(proc.cmdline())
+                    role = _role(proc.cmdline())  # each time: a child just forked still shows its parent's
             except psutil.Error:
                 continue
             if proc.pid != process.pid:
