@@ -186,9 +186,11 @@ def eval_texts(folder: Path) -> list[str]:
     return [json.loads(line)["text"] for line in (folder / "records.jsonl").read_text("utf-8").splitlines()]
 
 
-def generate_corpus(texts: Sequence[str], n: int, seed: int = 0, copies: float = 0.3) -> tuple[Corpus, list[int]]:
+def generate_corpus(texts: Sequence[str], n: int, seed: int = 0, copies: float = 0.3,
+                    per_doc: tuple[int, int] = (3, 12)) -> tuple[Corpus, list[int]]:
     """``n`` documents and, for each, the index of the document it copies (itself if new);
-    ``copies``: the share of copies."""
+    ``copies``: the share of copies; a new document is ``per_doc`` (fewest, most) paragraphs
+    of ``texts``, words substituted."""
     rng = random.Random(seed)
     paragraphs = [p for t in texts for p in t.split("\n\n") if len(p.split()) >= 5]
     vocabulary = sorted({w for p in paragraphs for w in p.split()})
@@ -216,15 +218,16 @@ def generate_corpus(texts: Sequence[str], n: int, seed: int = 0, copies: float =
             corpus.append(paras)
             source.append(source[j])
         else:
-            picked = rng.sample(paragraphs_ids, rng.randint(3, 12))
+            picked = rng.sample(paragraphs_ids, rng.randint(*per_doc))
             corpus.append([substitute(p, 0.3) for p in picked])
             source.append(i)
     return corpus, source
 
 
-def generate(texts: Sequence[str], n: int, seed: int = 0) -> tuple[list[str], list[int]]:
+def generate(texts: Sequence[str], n: int, seed: int = 0,
+             per_doc: tuple[int, int] = (3, 12)) -> tuple[list[str], list[int]]:
     """``n`` documents and, for each, the index of the document it copies (itself if new)."""
-    corpus, source = generate_corpus(texts, n, seed)
+    corpus, source = generate_corpus(texts, n, seed, per_doc=per_doc)
     return corpus.texts(0, n), source
 
 

@@ -10,10 +10,11 @@ result. A step with ``retries`` (load: one transaction) runs as a task that Pref
 from __future__ import annotations
 
 import os
+import pickle
 from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -38,20 +39,30 @@ T = TypeVar("T")
 
 
 class Sealed(Generic[T]):
-    """A value handed to a task as one opaque object. Prefect walks lists and dataclasses in
-    task arguments, field by field, looking for futures (seconds per 10,000 articles), and
-    Dask unpacks tuples, so Prefect's own `quote` (a tuple) does not survive a Dask worker."""
+    """A value handed to or from a task as one opaque object. Prefect walks lists and
+    dataclasses in task arguments, field by field, looking for futures (seconds per 10,000
+    articles), and Dask unpacks tuples, so Prefect's own `quote` (a tuple) does not survive
+    a Dask worker. The value travels pickled by the standard library's C pickler, as one
+    bytes object: cloudpickle (what Prefect and the pool use) calls a Python hook on every
+    object it meets, twice the cost on a batch of articles, paid in the flow's process."""
 
     __slots__ = ("value",)
 
     def __init__(self, value: T) -> None:
         self.value = value
 
+    def __reduce__(self) -> tuple[Callable[[bytes], Sealed[T]], tuple[bytes]]:
+        return _unseal, (pickle.dumps(self.value, protocol=pickle.HIGHEST_PROTOCOL),)
+
+
+def _unseal(data: bytes) -> Sealed[Any]:
+    return Sealed(pickle.loads(data))
+
 
 @task(cache_policy=NONE)
-def steps_task(steps: Sealed[list[Step]], batch: Sealed[Batch]) -> Batch:
+def steps_task(steps: Sealed[list[Step]], batch: Sealed[Batch]) -> Sealed[Batch]:
     """A part of a batch through per-article steps, on a worker."""
-    return run_steps(steps.value, batch.value)
+    return Sealed(run_steps(steps.value, batch.value))
 
 
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1))
@@ -66,22 +77,38 @@ def _run_here(steps: Sequence[Step], batch: Batch) -> Batch:
     return batch
 
 
+def with_remaining(batches: Iterable[Batch], horizon: int) -> Iterator[tuple[Batch, int]]:
+    """Each batch with the number of batches left, itself included, counted up to ``horizon``
+    (reading ``horizon - 1`` batches ahead)."""
+    ahead: deque[Batch] = deque()
+    for batch in batches:
+        ahead.append(batch)
+        if len(ahead) == horizon:
+            yield ahead.popleft(), horizon
+    while ahead:
+        yield ahead[0], len(ahead)
+        ahead.popleft()
+
+
 def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: ExecutorSettings) -> tuple[list[StepCount], int]:
     """Every batch through ``steps``; returns each step's counts, in step order, and the failures.
 
     The steps before the first per-article run happen here as each batch is read; that run
-    is submitted, up to ``parallel_batches`` batches at once; the steps after it happen
-    here (per-article ones too), in input order, as each batch completes."""
+    is submitted, up to ``parallel_batches`` batches at once, as one task run a batch while
+    enough batches follow to keep every worker busy, the last ones split in parts for the
+    idle workers (a task run costs the same whatever its size: Prefect's API calls, a client
+    in the worker, the batch pickled there and back); the steps after it happen here
+    (per-article ones too), in input order, as each batch completes."""
     logger = get_run_logger()
     groups = placement(steps)
     first_worker = next((i for i, (per_article, _) in enumerate(groups) if per_article), len(groups))
     before = [step for _, group in groups[:first_worker] for step in group]
     after = [step for _, group in groups[first_worker + 1 :] for step in group]
     worker_steps = Sealed(groups[first_worker][1]) if first_worker < len(groups) else None
-    parts = executor.workers or os.cpu_count() or 1
+    workers = executor.workers or os.cpu_count() or 1
     counts: list[StepCount] = []
     failed = 0
-    in_flight: deque[tuple[Batch, list[PrefectFuture[Batch]]]] = deque()
+    in_flight: deque[tuple[Batch, list[PrefectFuture[Sealed[Batch]]]]] = deque()
 
     def done(batch: Batch) -> None:
         nonlocal failed
@@ -91,15 +118,16 @@ def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: Executor
 
     def finish_oldest() -> None:
         batch, futures = in_flight.popleft()
-        batch.merge([future.result() for future in futures])
+        batch.merge([future.result().value for future in futures])
         done(_run_here(after, batch))
 
-    for batch in batches:
+    for batch, remaining in with_remaining(batches, workers):
         batch = _run_here(before, batch)
         if worker_steps is None:
             done(batch)
             continue
-        in_flight.append((batch, [steps_task.submit(worker_steps, Sealed(part)) for part in batch.parts(parts)]))
+        parts = batch.parts(-(-workers // min(remaining, executor.parallel_batches)))
+        in_flight.append((batch, [steps_task.submit(worker_steps, Sealed(part)) for part in parts]))
         batch.articles = []
         if len(in_flight) >= executor.parallel_batches:
             finish_oldest()

@@ -1,7 +1,9 @@
-"""WARC files: reading archived responses as articles, and archiving the raw responses newswash fetches."""
+"""WARC files: reading archived responses as articles (FastWARC), and archiving the raw responses
+newswash fetches (warcio's writer)."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -10,8 +12,8 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
+import brotli
+from fastwarc import ArchiveIterator, WarcRecordType
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -54,20 +56,59 @@ def is_warc(path: Path) -> bool:
     return path.name.lower().endswith(WARC_SUFFIXES)
 
 
+class UnreadableWarc(Exception):
+    """A record cut short (the file ends inside it) or a malformed header."""
+
+
+def _dechunk(data: bytes) -> bytes:
+    """The body of a ``Transfer-Encoding: chunked`` payload (what warcio's reader gave)."""
+    out, at = bytearray(), 0
+    while (end := data.find(b"\r\n", at)) != -1:
+        size = int(data[at:end].split(b";")[0].strip() or b"0", 16)
+        if not size:
+            break
+        out += data[end + 2 : end + 2 + size]
+        at = end + 2 + size + 2
+    return bytes(out)
+
+
+def _decoded(payload: bytes, headers: list[tuple[str, str]]) -> bytes:
+    """The payload without its transfer and content encodings (chunked; gzip, deflate, br)."""
+    named = {k.lower(): v.strip().lower() for k, v in headers}
+    if named.get("transfer-encoding") == "chunked":
+        payload = _dechunk(payload)
+    encoding = named.get("content-encoding")
+    try:
+        if encoding in ("gzip", "x-gzip", "deflate"):
+            return zlib.decompressobj(zlib.MAX_WBITS | 32).decompress(payload)  # gzip or zlib header
+        if encoding == "br":
+            return brotli.decompress(payload)
+    except (zlib.error, brotli.error):
+        try:  # a raw deflate stream (no header), as some servers send it
+            return zlib.decompressobj(-zlib.MAX_WBITS).decompress(payload)
+        except zlib.error:
+            return payload
+    return payload
+
+
 def _records(stream: BinaryIO) -> Iterator[Archived]:
-    for record in ArchiveIterator(stream):
-        if record.rec_type != "response" or record.http_headers is None:
+    """The HTTP response records of ``stream`` (FastWARC), in order. FastWARC ends quietly
+    inside a cut record (it skips one whose HTTP head is cut), so the HTTP head is parsed here
+    and a record whose payload is shorter than its length says is refused."""
+    for record in ArchiveIterator(stream, record_types=WarcRecordType.response, parse_http=False, auto_decode="none"):
+        if not record.is_http:
             continue
-        status = record.http_headers.get_statuscode()
-        content = record.content_stream().read()
-        if getattr(record.raw_stream, "limit", 0):  # the file ended inside the record (a killed writer)
-            raise ArchiveLoadFailed(f"record of {record.rec_headers.get_header('WARC-Target-URI')} is cut short")
+        record.parse_http()
+        expected, payload = record.content_length, record.reader.read()
+        if len(payload) < expected:  # the file ended inside the record (a killed writer)
+            raise UnreadableWarc(f"record of {record.headers.get('WARC-Target-URI')} is cut short")
+        headers = list(record.http_headers.astuples())
         yield Archived(
-            url=record.rec_headers.get_header("WARC-Target-URI") or "",
-            status=int(status) if status and status.isdigit() else 0,
-            headers=list(record.http_headers.headers),
-            content=content,
-            date=record.rec_headers.get_header("WARC-Date"),
+            url=record.headers.get("WARC-Target-URI") or "",
+            status=record.http_headers.status_code or 0,
+            headers=headers,
+            content=_decoded(payload, headers),
+            date=record.headers.get("WARC-Date"),
         )
 
 
@@ -83,7 +124,7 @@ def read_at(path: Path, offset: int) -> Archived | None:
         with path.open("rb") as stream:
             stream.seek(offset)
             return next(_records(stream), None)
-    except (OSError, ArchiveLoadFailed):
+    except (OSError, UnreadableWarc):
         return None
 
 
@@ -100,7 +141,7 @@ def read_warc(path: Path) -> Iterator[Article | Failure]:
                 content=decode(record.content, record.charset),
                 content_type="text" if record.media_type == "text/plain" else "html",
             )
-    except (OSError, ArchiveLoadFailed, ValueError, AttributeError) as exc:  # warcio on truncated headers
+    except (OSError, UnreadableWarc, ValueError) as exc:  # FastWARC on a malformed header: OSError
         yield Failure(str(path), "read", f"unreadable WARC: {exc}")
 
 

@@ -115,3 +115,33 @@ def test_warc_archive_round_trip(tmp_path: Path) -> None:
     assert read_at(tmp_path / "a.warc.gz", second).content == page and first == 0
     articles = list(read_warc(tmp_path / "a.warc.gz"))
     assert [a.url for a in articles] == ["https://news.example/a.html"] * 2 and articles[0].content == page.decode()
+
+
+def _response_record(url: str, http: bytes) -> bytes:
+    head = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {url}\r\nWARC-Date: 2024-01-02T03:04:05Z\r\n"
+            f"WARC-Record-ID: <urn:uuid:{abs(hash(url)):032x}>\r\nContent-Type: application/http; msgtype=response\r\n"
+            f"Content-Length: {len(http)}\r\n\r\n")
+    return head.encode() + http + b"\r\n\r\n"
+
+
+def test_warc_payloads_are_decoded_and_a_cut_record_is_a_failure(tmp_path: Path) -> None:
+    """FastWARC gives payloads as stored and reads a cut payload as a short one; the reader decodes
+    chunked and gzip payloads (as warcio did) and refuses a record shorter than its length."""
+    page = b"<html><body><p>" + "Stored words, é.".encode() * 40 + b"</p></body></html>"
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (page[:100], page[100:])) + b"0\r\n\r\n"
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+    records = [
+        _response_record("https://news.example/plain.html", head + b"\r\n" + page),
+        _response_record("https://news.example/gzip.html", head + b"Content-Encoding: gzip\r\n\r\n" + gzip.compress(page)),
+        _response_record("https://news.example/chunked.html", head + b"Transfer-Encoding: chunked\r\n\r\n" + chunked),
+    ]
+    whole = tmp_path / "whole.warc"
+    whole.write_bytes(b"".join(records))
+    articles = list(read_warc(whole))
+    assert [a.url.rsplit("/", 1)[1] for a in articles] == ["plain.html", "gzip.html", "chunked.html"]
+    assert {a.content for a in articles} == {page.decode()}
+    cut = tmp_path / "cut.warc"
+    cut.write_bytes(records[0] + records[1][:-12])  # inside the gzip payload
+    results = list(read_warc(cut))
+    assert [r.url for r in results[:1]] == ["https://news.example/plain.html"]
+    assert len(results) == 2 and "gzip.html is cut short" in results[1].reason
