@@ -20,12 +20,14 @@ from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture
-from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from newswash.errors import NewswashError
 from newswash.flows.executor_choice import settings_for_run
 from newswash.flows.lifetime import die_with_parent
+from newswash.flows.worker_pool import WarmProcessPool
+from newswash.flows.api_server import ApiServer
 from newswash.flows.local_api import local_api
 from newswash.pipeline import ingest_steps, placement, read_batches, reprocess_steps
 from newswash.records import StepCount
@@ -160,12 +162,12 @@ def run_counts(steps: list[StepCount], failed: int, crawl: Counter, revised: int
 
 
 def task_runner(executor: ExecutorSettings) -> TaskRunner:
-    """Threads for `local`; Prefect's process pool for `processes`; Dask through prefect-dask
+    """Threads for `local`; Prefect's process pool (workers forked warm) for `processes`; Dask through prefect-dask
     for `dask` (a local cluster, or one by address). `workers` 0 means one per core."""
     if executor.kind == "local":
         return ThreadPoolTaskRunner(max_workers=executor.parallel_batches)
     if executor.kind == "processes":
-        return ProcessPoolTaskRunner(max_workers=executor.workers or None, initializer=die_with_parent)
+        return WarmProcessPool(max_workers=executor.workers or None, initializer=die_with_parent)
     if executor.kind == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -238,11 +240,13 @@ def flow_for(settings: Settings, flow_: Flow = ingest_flow) -> Flow:
 
 
 def ingest(locations: list[str], db_path: Path | None = None, config_path: Path | None = None,
-           allow_private_hosts: bool = False, executor: str | None = None, settings: Settings | None = None) -> dict:
+           allow_private_hosts: bool = False, executor: str | None = None, settings: Settings | None = None,
+           api: ApiServer | None = None) -> dict:
     """Run one ingest: the flow on the configured executor, or on `executor` when given
-    (``settings``: those of ``config_path``, when the caller has loaded them already)."""
+    (``settings``: those of ``config_path``, when the caller has loaded them already; ``api``:
+    the run's own Prefect server, when the caller has started it already)."""
     settings = settings_for_run(settings or load_settings(config_path), locations, executor)
-    with local_api(Path(db_path or settings.db_path).parent / "prefect"):
+    with local_api(Path(db_path or settings.db_path).parent / "prefect", api):
         return flow_for(settings)(
             locations,
             db_path=str(db_path) if db_path else None,
