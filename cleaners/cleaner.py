@@ -13,7 +13,7 @@ from newswash.records import Article, Removal
 
 from .boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, remove_site_boilerplate
 from .extract import LEAD_HEADING
-from .language import language_of
+from .language import languages_of
 from .rules import Rule, load_rules
 from .safety import SafetyNet
 from .story_structure import Structure
@@ -80,34 +80,44 @@ class Cleaner:
         return remove_site_boilerplate(articles, stored, self.boilerplate, hashes)
 
     def __call__(self, article: Article) -> Article:
-        """Clean the article in place; removals the safety net refuses go to ``article.kept``
-        (and the log) instead, and the article is cleaned again without them."""
+        """Clean the article in place (``clean``, in its language)."""
+        return self.clean(article, self.languages([article])[0])
+
+    def languages(self, articles: list[Article]) -> list[str | None]:
+        """The language whose rules apply to each article: its own, else the one identified in
+        its text (all identified together)."""
+        return languages_of([a.language for a in articles], ["\n".join(to_lines(a.body)) for a in articles])
+
+    def clean(self, article: Article, language: str | None) -> Article:
+        """Clean the article in place with the rules of ``language``; removals the safety net
+        refuses go to ``article.kept`` (and the log) instead, and the article is cleaned again
+        without them."""
         before = replace(article, removals=list(article.removals), authors=list(article.authors))
         lines = to_lines(article.body)
-        self._clean(article, lines, set())
+        self._clean(article, lines, language, set())
         refused = self.safety.refused(lines, article.removals[len(before.removals) :], self._proven)
         if refused:
             vars(article).update(vars(before), removals=list(before.removals), authors=list(before.authors))
-            self._clean(article, lines, {(r.rule, r.text) for r in refused})
+            self._clean(article, lines, language, {(r.rule, r.text) for r in refused})
             article.kept.extend(refused)
             LOG.info("safety net kept %d line(s) of %s: %s", len(refused), article.url,
                      ", ".join(sorted({r.rule for r in refused})))
         return article
 
-    def _clean(self, article: Article, lines: list[str], veto: set[tuple[str, str]]) -> None:
+    def _clean(self, article: Article, lines: list[str], language: str | None, veto: set[tuple[str, str]]) -> None:
         """Rules, then structure steps, on ``lines``; a (rule, line) pair in ``veto`` stays."""
         article.title = clean_inline(article.title)
         article.author = clean_inline(article.author)
-        article.body = to_body(self.structure.apply(article, self._apply_rules(article, lines, veto), veto))
+        article.body = to_body(self.structure.apply(article, self._apply_rules(article, lines, language, veto), veto))
         article.authors = [a for a in (clean_inline(x) for x in article.authors) if a]
         if article.author and not article.authors:
             article.authors = [a for a in (clean_inline(x) for x in _AUTHOR_SPLIT.split(article.author)) if a]
         if not article.body and article.error is None:
             article.error = "empty body after cleaning"
 
-    def _apply_rules(self, article: Article, lines: list[str], veto: set[tuple[str, str]]) -> list[str]:
+    def _apply_rules(self, article: Article, lines: list[str], language: str | None,
+                     veto: set[tuple[str, str]]) -> list[str]:
         kept = []
-        language = language_of(article.language, "\n".join(lines))
         listing: Rule | None = None  # the heading of the related links being read
         for index, line in enumerate(lines):
             rule, match = self._first_match(line, index, len(lines), language)

@@ -16,7 +16,7 @@ from lxml.etree import ParserError, _Element
 from newswash.records import Article, Removal
 
 from .html import drop_hover_cards, parse, recover_split_body
-from .language import language_of
+from .language import language_of, languages_of
 from .page_metadata import Structured, read_structured, unique_tags
 from .text import clean_inline, fold, to_body
 
@@ -47,9 +47,10 @@ _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
 
 def warm_up() -> None:
-    """Load now what a process's first extraction would: the language model and dateparser's
-    patterns of every locale (htmldate's last resort compiles them on its first call: 2 s)."""
-    language_of(None, "a warm-up sentence")
+    """Load now what a process's first extraction and cleaning would: the language model and
+    dateparser's patterns of every locale (htmldate's last resort compiles them on its first
+    call: 2 s)."""
+    languages_of([None], ["a warm-up sentence"])
     get_external_parser().get_date_data("a text without a date")
 
 

@@ -9,6 +9,7 @@ Two kinds: ``ephemeral``, what Prefect starts for a run with no API (the command
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -19,8 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
-
-import httpx
+from urllib.parse import urlsplit
 
 from newswash.errors import NewswashError
 
@@ -38,11 +38,17 @@ def _free_port() -> int:
 
 
 def healthy(url: str, timeout: float = 2) -> bool:
-    """Whether the API at ``url`` answers its health check."""
+    """Whether the API at ``url`` answers its health check (plain HTTP: an httpx client would
+    build a TLS context on every call, a CPU-second per start-up of polling)."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
     try:
-        return httpx.get(f"{url}/health", timeout=timeout).status_code == 200
-    except httpx.HTTPError:
+        connection.request("GET", f"{parts.path}/health")
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
         return False
+    finally:
+        connection.close()
 
 
 class ApiServer:

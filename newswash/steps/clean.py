@@ -20,9 +20,9 @@ class Clean(Step):
 
     def run(self, batch: Batch) -> Batch:
         kept = []
-        for article in batch.articles:
+        for article, language in zip(batch.articles, self.cleaner.languages(batch.articles)):
             try:
-                article = self.cleaner(article)
+                article = self.cleaner.clean(article, language)
             except Exception as exc:  # a rule that breaks on one text must not stop the batch
                 batch.failures.append(Failure(article.url, "clean", f"{type(exc).__name__}: {exc}"))
                 continue
