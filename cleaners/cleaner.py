@@ -6,7 +6,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Mapping
 
 from newswash.records import Article, Removal
@@ -80,20 +80,29 @@ class Cleaner:
         return remove_site_boilerplate(articles, stored, self.boilerplate, hashes)
 
     def __call__(self, article: Article) -> Article:
-        """Clean the article in place (``clean``, in its language)."""
-        return self.clean(article, self.languages([article])[0])
+        """Clean the article in place (``clean_all`` of it alone); a rule's error is raised."""
+        cleaned = next(self.clean_all([article]))
+        if isinstance(cleaned, Exception):
+            raise cleaned
+        return cleaned
 
-    def languages(self, articles: list[Article]) -> list[str | None]:
-        """The language whose rules apply to each article: its own, else the one identified in
-        its text (all identified together)."""
-        return languages_of([a.language for a in articles], ["\n".join(to_lines(a.body)) for a in articles])
+    def clean_all(self, articles: list[Article]) -> Iterator[Article | Exception]:
+        """``clean`` each article, in the language whose rules apply to it: its own, else the
+        one identified in its text (all identified together); an error a rule raised on an
+        article is yielded in its place."""
+        bodies = [to_lines(a.body) for a in articles]
+        languages = languages_of([a.language for a in articles], ["\n".join(lines) for lines in bodies])
+        for article, lines, language in zip(articles, bodies, languages):
+            try:
+                yield self.clean(article, lines, language)
+            except Exception as exc:  # a rule that breaks on one text must not stop the others
+                yield exc
 
-    def clean(self, article: Article, language: str | None) -> Article:
-        """Clean the article in place with the rules of ``language``; removals the safety net
-        refuses go to ``article.kept`` (and the log) instead, and the article is cleaned again
-        without them."""
+    def clean(self, article: Article, lines: list[str], language: str | None) -> Article:
+        """Clean the article (its body's ``lines``) in place with the rules of ``language``;
+        removals the safety net refuses go to ``article.kept`` (and the log) instead, and the
+        article is cleaned again without them."""
         before = replace(article, removals=list(article.removals), authors=list(article.authors))
-        lines = to_lines(article.body)
         self._clean(article, lines, language, set())
         refused = self.safety.refused(lines, article.removals[len(before.removals) :], self._proven)
         if refused:

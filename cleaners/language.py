@@ -87,10 +87,11 @@ def _scores(encoded: list[bytes], identifier: object) -> np.ndarray:
         hit = np.flatnonzero(emitted >= 0)
         columns.append(order[hit])
         features.append(emitted[hit])
-    rows, cols = np.concatenate(columns), np.concatenate(features)
-    counts = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
-                        shape=(len(encoded), weights.shape[0]))  # duplicates summed
-    counts.data = np.log1p(counts.data)
-    scores = np.asarray(counts @ weights, dtype=np.float32) + identifier.nb_pc
-    scores[np.diff(counts.indptr) == 0] = RAW_FLOOR
+    width = weights.shape[0]
+    keys, counts = np.unique(np.concatenate(columns) * width + np.concatenate(features), return_counts=True)
+    rows = keys // width  # sorted: a CSR matrix of log1p(count), rows and columns in order
+    indptr = np.searchsorted(rows, np.arange(len(encoded) + 1))
+    matrix = csr_matrix((np.log1p(counts.astype(np.float32)), keys % width, indptr), shape=(len(encoded), width))
+    scores = np.asarray(matrix @ weights, dtype=np.float32) + identifier.nb_pc
+    scores[np.diff(indptr) == 0] = RAW_FLOOR
     return scores

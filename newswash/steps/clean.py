@@ -20,13 +20,10 @@ class Clean(Step):
 
     def run(self, batch: Batch) -> Batch:
         kept = []
-        for article, language in zip(batch.articles, self.cleaner.languages(batch.articles)):
-            try:
-                article = self.cleaner.clean(article, language)
-            except Exception as exc:  # a rule that breaks on one text must not stop the batch
-                batch.failures.append(Failure(article.url, "clean", f"{type(exc).__name__}: {exc}"))
-                continue
-            if article.body.strip():
+        for article, cleaned in zip(batch.articles, self.cleaner.clean_all(batch.articles)):
+            if isinstance(cleaned, Exception):
+                batch.failures.append(Failure(article.url, "clean", f"{type(cleaned).__name__}: {cleaned}"))
+            elif article.body.strip():
                 kept.append(article)
             else:
                 batch.failures.append(Failure(article.url, "clean", NO_TEXT))
