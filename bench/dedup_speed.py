@@ -500,9 +500,8 @@ def _plan(args: argparse.Namespace) -> tuple[list[tuple[int, int]], list[tuple[i
 
 def pad(con: duckdb.DuckDBPyConnection, run_id: int, count: int, settings: DedupSettings, chunk: int = 250_000) -> None:
     """``count`` articles of random signatures (distinct stories: never anyone's candidate)
-    written straight with SQL (articles, signatures, band keys), so that the warehouse reaches
+    written straight with SQL (articles, signatures), so that the warehouse reaches
     millions without generating millions of texts; their bodies are a few words."""
-    from newswash.dedup import band_keys
     from newswash.warehouse.store import registered, transaction
 
     rng = np.random.default_rng(11)
@@ -511,17 +510,13 @@ def pad(con: duckdb.DuckDBPyConnection, run_id: int, count: int, settings: Dedup
         ids = np.array(con.execute("SELECT nextval('article_ids') FROM range(?)", [n]).fetchnumpy()["nextval('article_ids')"
                                                                                                    ], dtype=np.int64)
         sigs = rng.integers(0, 2**32, (n, settings.num_perm), dtype=np.uint32)
-        keys = band_keys(sigs, settings.bands, settings.rows)
         with transaction(con), registered(con, "pad_ids", id=ids), \
                 registered(con, "pad_sigs", article_id=ids, exact=[f"{i:032x}" for i in rng.integers(0, 2**62, n)],
-                           size=np.full(n, 300, np.int32), signature=[row.tobytes() for row in sigs]), \
-                registered(con, "pad_keys", band=np.tile(np.arange(settings.bands, dtype=np.int16), n),
-                           key=keys.reshape(-1), article_id=np.repeat(ids, settings.bands)):
+                           size=np.full(n, 300, np.int32), signature=[row.tobytes() for row in sigs])):
             con.execute("INSERT INTO articles (id, url, source, body, cluster_id, is_canonical, run_id, ingested_at) "
                         "SELECT id, 'https://pad.example/' || id, 'Pad', 'padding article ' || id, id, true, ?, "
                         "now()::TIMESTAMP FROM pad_ids", [run_id])
             con.execute("INSERT INTO signatures BY NAME SELECT * FROM pad_sigs")
-            con.execute("INSERT INTO band_keys BY NAME SELECT * FROM pad_keys")
 
 
 def stored_path(args: argparse.Namespace, texts: list[str], settings: DedupSettings) -> int:

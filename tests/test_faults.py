@@ -61,14 +61,14 @@ def _state(db: Path) -> dict:
             for table in TABLES_KEYED_BY_ARTICLE
         }
         orphans = con.execute("SELECT count(*) FROM signatures WHERE article_id NOT IN (SELECT id FROM articles)").fetchone()[0]
-        bands = con.execute("SELECT count(DISTINCT c) FROM (SELECT count(*) c FROM band_keys GROUP BY article_id)").fetchone()[0]
+        unsigned = con.execute("SELECT count(*) FROM articles WHERE id NOT IN (SELECT article_id FROM signatures)").fetchone()[0]
     return {
         "clusters": sorted(sorted(u for u, c, _ in rows if c == cid) for cid in {c for _, c, _ in rows}),
         "canonical": sorted(url_of[c] for c in {c for _, c, _ in rows}),
         "flags": sorted(u for u, _, canon in rows if canon),
         "repeated": repeated,
         "orphans": orphans,
-        "band_rows_per_article": bands,
+        "unsigned": unsigned,
     }
 
 
@@ -131,7 +131,7 @@ def test_sigkill_mid_run_kills_its_tree_then_rerun_completes_without_duplicates(
     recovered, clean = _state(killed_db), _state(cli.db)
     assert len([u for c in recovered["clusters"] for u in c]) == 900
     assert recovered["repeated"] == {t: 0 for t in TABLES_KEYED_BY_ARTICLE}
-    assert recovered["orphans"] == 0 and recovered["band_rows_per_article"] == 1
+    assert recovered["orphans"] == 0 and recovered["unsigned"] == 0
     assert recovered["clusters"] == clean["clusters"]
     assert recovered["canonical"] == clean["canonical"] == recovered["flags"]
 

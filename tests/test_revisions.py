@@ -28,7 +28,7 @@ retries = 1
 revisit_after = 0.0
 """
 PAGES = ("minister", "bridge", "weather", "touched", "wire", "rewrite")
-DATA_TABLES = ("articles", "article_versions", "cleaning_log", "signatures", "band_keys", "duplicates",
+DATA_TABLES = ("articles", "article_versions", "cleaning_log", "signatures", "duplicates",
                "source_articles", "source_lines", "source_stories", "failures")
 
 MINISTER = [

@@ -136,7 +136,7 @@ def insert_cleaning_log(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[i
 
 
 def _insert_signatures(con: duckdb.DuckDBPyConnection, ids: list[int], fps: Fingerprints) -> None:
-    """Signatures and band keys of `ids` (row i of `fps` belongs to ids[i])."""
+    """Signatures of `ids` (row i of `fps` belongs to ids[i])."""
     with registered(
         con, "signature_rows",
         article_id=ids,
@@ -146,24 +146,12 @@ def _insert_signatures(con: duckdb.DuckDBPyConnection, ids: list[int], fps: Fing
     ):
         con.execute("INSERT INTO signatures BY NAME SELECT * FROM signature_rows")
 
-    # A text with no shingles is never anyone's duplicate: it gets no band keys.
-    comparable = np.asarray(fps.sizes) > 0
-    keys = np.asarray(fps.band_keys, dtype=np.int64)[comparable]
-    bands = keys.shape[1]
-    with registered(
-        con, "band_rows",
-        band=np.tile(np.arange(bands, dtype=np.int16), len(keys)),
-        key=keys.reshape(-1),
-        article_id=np.repeat(np.asarray(ids, dtype=np.int64)[comparable], bands),
-    ):
-        con.execute("INSERT INTO band_keys BY NAME SELECT * FROM band_rows")
 
 
 def refresh_signatures(con: duckdb.DuckDBPyConnection, ids: list[int], fingerprints: Fingerprints) -> None:
-    """Replace the stored signatures and band keys of articles whose bodies changed (caller's transaction)."""
+    """Replace the stored signatures of articles whose bodies changed (caller's transaction)."""
     with registered(con, "changed", article_id=np.asarray(ids, dtype=np.int64)):
         con.execute("DELETE FROM signatures WHERE article_id IN (SELECT article_id FROM changed)")
-        con.execute("DELETE FROM band_keys WHERE article_id IN (SELECT article_id FROM changed)")
     _insert_signatures(con, ids, fingerprints)
 
 
