@@ -23,6 +23,7 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
+from newswash.dedup import Assignment
 from newswash.errors import NewswashError
 from newswash.flows.executor_choice import settings_for_run
 from newswash.flows.lifetime import die_with_parent
@@ -189,25 +190,45 @@ def _finish(warehouse: Warehouse, run_id: int, counts: dict[str, int], steps: li
     return {"run_id": run_id, **counts, "failure_reasons": warehouse.failure_reasons(run_id)}
 
 
+def cluster_pending(warehouse: Warehouse, run_id: int, settings: Settings) -> Assignment:
+    """A backfill's end: the pending articles' candidate pairs across batches by a shuffle on
+    band keys on the flow's Dask cluster, then their clusters written by the warehouse."""
+    from prefect_dask import get_dask_client
+
+    from newswash.dedup.bulk import cross_batch_pairs
+
+    with get_dask_client() as client:
+        across = cross_batch_pairs((table.to_pandas() for table in warehouse.pending_keys()), client)
+    return warehouse.cluster_pending(run_id, settings.dedup, across)
+
+
 @flow(name="ingest", log_prints=True)
 def ingest_flow(locations: list[str], db_path: str | None = None, config_path: str | None = None,
-                allow_private_hosts: bool = False) -> dict:
-    """Ingest into the warehouse; returns the run's id, counts, and failures counted by reason."""
+                allow_private_hosts: bool = False, bulk: bool = False) -> dict:
+    """Ingest into the warehouse; returns the run's id, counts, and failures counted by reason.
+    ``bulk``: a backfill (on Dask), its batches clustered with each other after the last one."""
     settings = _settings(config_path, allow_private_hosts)
     db = Path(db_path) if db_path else settings.db_path
     with Warehouse.for_writing(db, settings.lock_wait, on_wait=get_run_logger().warning) as warehouse:
+        if not bulk and (waiting := warehouse.pending_count()):
+            raise NewswashError(f"{waiting} articles of an unfinished backfill wait for their clusters: "
+                                "run `newswash ingest --bulk` again to finish it")
         run_id = warehouse.start_run(locations)
         try:
             crawl = Crawl(warehouse, run_id, settings.fetch, settings.sources, warehouse.warc_dir)
             try:
                 steps, failed = run_pipeline(read_batches(read_locations(locations, crawl), settings.batch_size),
-                                     ingest_steps(settings, warehouse, crawl, run_id), settings.executor)
+                                     ingest_steps(settings, warehouse, crawl, run_id, bulk), settings.executor)
             finally:
                 crawl.close()
+            counts = run_counts(steps, failed, crawl.counts, warehouse.revised(run_id))
+            if bulk:
+                clusters = cluster_pending(warehouse, run_id, settings)
+                counts.update(exact_duplicates=clusters.exact_duplicates, near_duplicates=clusters.near_duplicates)
         except BaseException:
             warehouse.finish_run(run_id, "failed", {}, [])
             raise
-        return _finish(warehouse, run_id, run_counts(steps, failed, crawl.counts, warehouse.revised(run_id)), steps)
+        return _finish(warehouse, run_id, counts, steps)
 
 
 @flow(name="reprocess", log_prints=True)
@@ -238,16 +259,24 @@ def flow_for(settings: Settings, flow_: Flow = ingest_flow) -> Flow:
 
 
 def ingest(locations: list[str], db_path: Path | None = None, config_path: Path | None = None,
-           allow_private_hosts: bool = False, executor: str | None = None, settings: Settings | None = None) -> dict:
+           allow_private_hosts: bool = False, executor: str | None = None, settings: Settings | None = None,
+           bulk: bool = False) -> dict:
     """Run one ingest: the flow on the configured executor, or on `executor` when given
-    (``settings``: those of ``config_path``, when the caller has loaded them already)."""
-    settings = settings_for_run(settings or load_settings(config_path), locations, executor)
+    (``settings``: those of ``config_path``, when the caller has loaded them already). A
+    backfill (``bulk``) runs on Dask: the configured cluster, else a local one."""
+    settings = settings or load_settings(config_path)
+    if bulk and (executor or settings.executor.kind) != "dask":
+        if executor:
+            raise NewswashError(f"--bulk runs on Dask (--executor dask), not on {executor!r}")
+        executor = "dask"
+    settings = settings_for_run(settings, locations, executor)
     with local_api(Path(db_path or settings.db_path).parent / "prefect"):
         return flow_for(settings)(
             locations,
             db_path=str(db_path) if db_path else None,
             config_path=str(config_path) if config_path else None,
             allow_private_hosts=allow_private_hosts,
+            bulk=bulk,
         )
 
 
