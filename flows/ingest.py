@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -197,9 +198,16 @@ def cluster_pending(warehouse: Warehouse, run_id: int, settings: Settings) -> As
 
     from newswash.dedup.bulk import cross_batch_pairs
 
+    logger, started = get_run_logger(), time.perf_counter()
     with get_dask_client() as client:
         across = cross_batch_pairs((table.to_pandas() for table in warehouse.pending_keys()), client)
-    return warehouse.cluster_pending(run_id, settings.dedup, across)
+    shuffled = time.perf_counter()
+    logger.info("backfill: %d candidate pairs across batches in %.1f s (shuffle on band keys)", len(across[0]),
+                shuffled - started)
+    clusters = warehouse.cluster_pending(run_id, settings.dedup, across)
+    logger.info("backfill: %d articles clustered, %d duplicates, in %.1f s", clusters.new,
+                clusters.exact_duplicates + clusters.near_duplicates, time.perf_counter() - shuffled)
+    return clusters
 
 
 @flow(name="ingest", log_prints=True)
