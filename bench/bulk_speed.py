@@ -14,10 +14,10 @@ source and time). Then, as their own commands, cold (a temporary Prefect server 
    what the bulk path costs apart from what Dask's executor costs.
 
 For each: wall seconds, docs/s, CPU seconds of its whole process tree and peak summed RSS
-(``peers.measure``). ``--check`` compares the two warehouses article by article: each
+(``peers.measure``); with ``--repeats``, the runs alternate and the medians follow. ``--check`` compares the two warehouses article by article: each
 URL's canonical URL, canonical flag, duplicate kind and similarity.
 
-    .venv/bin/python bench/bulk_speed.py [--n 1000000] [--check] [--data DIR] [--keep]
+    .venv/bin/python bench/bulk_speed.py --data DIR [--n 1000000] [--check] [--repeats 1] [--dask-incremental] [--keep]
 
 Measured on the 2-vCPU dev VM: see the closing note of issue 16 (docs/ figures are not kept
 here as the machine is shared and noisy).
@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_speed import DEFAULT_EVAL, _OUTLETS, eval_texts, generate_corpus  # noqa: E402
-from peers import NEWSWASH, describe, measure  # noqa: E402
+from peers import NEWSWASH, Usage, describe, measure, median_usage  # noqa: E402
 
 from newswash.warehouse.store import open_warehouse  # noqa: E402
 
@@ -77,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="compare the clusters article by article")
     parser.add_argument("--dask-incremental", action="store_true",
                         help="also the incremental path on the Dask executor (what Dask itself costs)")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each path (medians printed)")
     parser.add_argument("--config", type=Path, default=None, help="a newswash config for both runs")
-    parser.add_argument("--data", type=Path, default=Path("/work/benchdata-16"), help="where input and warehouses go")
+    parser.add_argument("--data", type=Path, required=True, help="where the input and the two warehouses go")
     parser.add_argument("--keep", action="store_true", help="keep the input and warehouses")
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="newsweb-dev folder")
     args = parser.parse_args(argv)
@@ -92,23 +93,34 @@ def main(argv: list[str] | None = None) -> int:
     write_input(records, args.n, args.exact, args.eval)
     print(f"{args.n:,} records ({args.exact:.0%} exact copies planted), {records.stat().st_size / 2**20:,.0f} MiB of JSONL")
     config = ["--config", str(args.config)] if args.config else []
-    runs = {}
     variants = {"incremental": ("(incremental)", []), "bulk": ("--bulk", ["--bulk"])}
     if args.dask_incremental:
         variants["dask"] = ("--executor dask", ["--executor", "dask"])
-    for name, (label, extra) in variants.items():
-        db = folder / f"{name}.duckdb"
-        usage = measure([str(NEWSWASH), "ingest", str(records), "--db", str(db), *config, *extra])
-        summary = [line for line in usage.out.splitlines() if line.startswith("run #")]
-        assert summary, usage.out[-3000:]
-        runs[name] = usage
-        print(describe(f"ingest {label}", args.n, usage), flush=True)
-        print(f"    {summary[-1]}")
-        for line in usage.out.splitlines():
-            if "backfill:" in line:
-                print(f"    {line.split('backfill:', 1)[1].strip()}")
-    print(f"bulk / incremental wall time: {runs['bulk'].seconds / runs['incremental'].seconds:.2f}x, "
-          f"CPU: {runs['bulk'].cpu / runs['incremental'].cpu:.2f}x")
+    runs: dict[str, list[Usage]] = {name: [] for name in variants}
+    for repeat in range(args.repeats):
+        for name, (label, extra) in variants.items():
+            db = folder / f"{name}.duckdb"
+            for stale in [*folder.glob(f"{name}.duckdb*"), *folder.glob(f"{name}-*")]:  # the index, archives
+                if stale.is_dir():
+                    shutil.rmtree(stale)
+                else:
+                    stale.unlink()
+            usage = measure([str(NEWSWASH), "ingest", str(records), "--db", str(db), *config, *extra])
+            summary = [line for line in usage.out.splitlines() if line.startswith("run #")]
+            assert summary, usage.out[-3000:]
+            runs[name].append(usage)
+            print(describe(f"ingest {label}", args.n, usage), flush=True)
+            print(f"    {summary[-1]}")
+            for line in usage.out.splitlines():
+                if "backfill:" in line:
+                    print(f"    {line.split('backfill:', 1)[1].strip()}")
+    medians = {name: median_usage(done) for name, done in runs.items()}
+    if args.repeats > 1:
+        print(f"median of {args.repeats}:")
+        for name, (label, _) in variants.items():
+            print(describe(f"ingest {label}", args.n, medians[name]))
+    print(f"bulk / incremental wall time: {medians['bulk'].seconds / medians['incremental'].seconds:.2f}x, "
+          f"CPU: {medians['bulk'].cpu / medians['incremental'].cpu:.2f}x")
     status = 0
     if args.check:
         ours, theirs = clusters(folder / "incremental.duckdb"), clusters(folder / "bulk.duckdb")

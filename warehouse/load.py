@@ -35,7 +35,8 @@ def cluster_batch(con: duckdb.DuckDBPyConnection, articles: list[Article], finge
     if not len(new):
         return ids, Assignment.nothing(0)
     published = published_key([articles[i].published_at for i in new])
-    store = MemoryStore(settings) if alone else WarehouseStore(con, caught_up_index(con, settings))
+    index = caught_up_index(con, settings)  # kept up alone too: the batch goes into it once committed
+    store = MemoryStore(settings) if alone else WarehouseStore(con, index)
     return ids, assign(store, ids[new], fingerprints.take(new), published, settings)
 
 
