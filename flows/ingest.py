@@ -220,7 +220,7 @@ def ingest_flow(locations: list[str], db_path: str | None = None, config_path: s
     with Warehouse.for_writing(db, settings.lock_wait, on_wait=get_run_logger().warning) as warehouse:
         if not bulk and (waiting := warehouse.pending_count()):
             raise NewswashError(f"{waiting} articles of an unfinished backfill wait for their clusters: "
-                                "run `newswash ingest --bulk` again to finish it")
+                                "run newswash ingest --bulk again to finish it")
         run_id = warehouse.start_run(locations)
         try:
             crawl = Crawl(warehouse, run_id, settings.fetch, settings.sources, warehouse.warc_dir)
