@@ -8,16 +8,15 @@ source), and on top a share ``--exact`` of exact copies of earlier records (othe
 source and time). Then, as their own commands, cold (a temporary Prefect server each):
 
 1. ``newswash ingest FILE --db incremental.duckdb`` (the configured executor);
-2. ``newswash ingest FILE --db bulk.duckdb --bulk`` (Dask: a local cluster of one worker
-   a core, unless ``[executor] dask_address`` names one);
-3. with ``--dask-incremental``, the incremental path on the Dask executor too, which tells
-   what the bulk path costs apart from what Dask's executor costs.
+2. ``newswash ingest FILE --db bulk.duckdb --bulk`` (the same executor; the shuffle on a
+   local Dask cluster of one worker a core, unless ``[executor] dask_address`` names one);
+3. with ``--dask``, both again with ``--executor dask`` (everything on a local Dask cluster).
 
 For each: wall seconds, docs/s, CPU seconds of its whole process tree and peak summed RSS
 (``peers.measure``); with ``--repeats``, the runs alternate and the medians follow. ``--check`` compares the two warehouses article by article: each
 URL's canonical URL, canonical flag, duplicate kind and similarity.
 
-    .venv/bin/python bench/bulk_speed.py --data DIR [--n 1000000] [--check] [--repeats 1] [--dask-incremental] [--keep]
+    .venv/bin/python bench/bulk_speed.py --data DIR [--n 1000000] [--check] [--repeats 1] [--dask] [--keep]
 
 Measured on the 2-vCPU dev VM: see the closing note of issue 16 (docs/ figures are not kept
 here as the machine is shared and noisy).
@@ -75,8 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=1_000_000, help="records to generate")
     parser.add_argument("--exact", type=float, default=0.05, help="share of exact copies planted")
     parser.add_argument("--check", action="store_true", help="compare the clusters article by article")
-    parser.add_argument("--dask-incremental", action="store_true",
-                        help="also the incremental path on the Dask executor (what Dask itself costs)")
+    parser.add_argument("--dask", action="store_true", help="both paths on the Dask executor too")
     parser.add_argument("--repeats", type=int, default=1, help="runs of each path (medians printed)")
     parser.add_argument("--config", type=Path, default=None, help="a newswash config for both runs")
     parser.add_argument("--data", type=Path, required=True, help="where the input and the two warehouses go")
@@ -94,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.n:,} records ({args.exact:.0%} exact copies planted), {records.stat().st_size / 2**20:,.0f} MiB of JSONL")
     config = ["--config", str(args.config)] if args.config else []
     variants = {"incremental": ("(incremental)", []), "bulk": ("--bulk", ["--bulk"])}
-    if args.dask_incremental:
-        variants["dask"] = ("--executor dask", ["--executor", "dask"])
+    if args.dask:
+        variants["dask_incremental"] = ("--executor dask", ["--executor", "dask"])
+        variants["dask_bulk"] = ("--bulk --executor dask", ["--bulk", "--executor", "dask"])
     runs: dict[str, list[Usage]] = {name: [] for name in variants}
     for repeat in range(args.repeats):
         for name, (label, extra) in variants.items():

@@ -8,6 +8,7 @@ from typing import Any
 import re
 
 import htmldate
+from htmldate.extractors import get_external_parser
 import trafilatura
 from lxml import html as lxml_html
 from lxml.etree import ParserError, _Element
@@ -43,6 +44,13 @@ TEASER_MAX_WORDS = 150
 _ELLIPSIS = re.compile(r"(\.\.\.|…)[\"'”’»)\]]*$")
 _WORDS = re.compile(r"\w+")
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+
+def warm_up() -> None:
+    """Load now what a process's first extraction would: the language model and dateparser's
+    patterns of every locale (htmldate's last resort compiles them on its first call: 2 s)."""
+    language_of(None, "a warm-up sentence")
+    get_external_parser().get_date_data("a text without a date")
 
 
 def extract(article: Article) -> Article:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect.logging import get_logger
-
 from newswash.settings import Settings
 from newswash.sources.files import HTML_SUFFIXES, READABLE_SUFFIXES
 from newswash.sources.warc import is_warc
@@ -54,6 +52,8 @@ def settings_for_run(settings: Settings, locations: list[str], executor: str | N
     if executor:
         return settings.with_executor(executor)
     if settings.executor.kind == "processes" and tiny_input(locations):
+        from prefect.logging import get_logger  # here: a run decides before it imports Prefect
+
         get_logger("executor").info("a tiny local input: extracting on threads, without a process pool")
         return settings.with_executor("local")
     return settings

@@ -9,25 +9,29 @@ result. A step with ``retries`` (load: one transaction) runs as a task that Pref
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture
-from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from newswash.dedup import Assignment
 from newswash.errors import NewswashError
 from newswash.flows.executor_choice import settings_for_run
 from newswash.flows.lifetime import die_with_parent
+from newswash.flows.worker_pool import WarmProcessPool
+from newswash.flows.api_server import ApiServer
 from newswash.flows.local_api import local_api
 from newswash.pipeline import ingest_steps, placement, read_batches, reprocess_steps
 from newswash.records import StepCount
@@ -36,6 +40,9 @@ from newswash.sources import read_locations
 from newswash.sources.crawl import Crawl, read_archived
 from newswash.step import Batch, Step, run_steps, totals
 from newswash.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 T = TypeVar("T")
 
@@ -162,22 +169,47 @@ def run_counts(steps: list[StepCount], failed: int, crawl: Counter, revised: int
 
 
 def task_runner(executor: ExecutorSettings) -> TaskRunner:
-    """Threads for `local`; Prefect's process pool for `processes`; Dask through prefect-dask
+    """Threads for `local`; Prefect's process pool (workers forked warm) for `processes`; Dask through prefect-dask
     for `dask` (a local cluster, or one by address). `workers` 0 means one per core."""
     if executor.kind == "local":
         return ThreadPoolTaskRunner(max_workers=executor.parallel_batches)
     if executor.kind == "processes":
-        return ProcessPoolTaskRunner(max_workers=executor.workers or None, initializer=die_with_parent)
+        return WarmProcessPool(max_workers=executor.workers or None, initializer=die_with_parent)
     if executor.kind == "dask":
         from prefect_dask import DaskTaskRunner
 
         if executor.dask_address:
             return DaskTaskRunner(address=executor.dask_address)
-        return DaskTaskRunner(cluster_kwargs={
-            "n_workers": executor.workers or None, "threads_per_worker": 1, "processes": True,
-            "dashboard_address": ":0",
-        })
+        return DaskTaskRunner(cluster_kwargs=local_cluster(executor))
     raise NewswashError(f"unknown executor {executor.kind!r} (local, processes or dask)")
+
+
+def local_cluster(executor: ExecutorSettings) -> dict[str, Any]:
+    """A local Dask cluster's settings: `workers` processes of one thread (0: one per core)."""
+    return {"n_workers": executor.workers or None, "threads_per_worker": 1, "processes": True,
+            "dashboard_address": ":0"}
+
+
+@contextmanager
+def dask_client(executor: ExecutorSettings) -> Iterator[Client]:
+    """A client of the flow's Dask cluster when it runs on Dask (prefect-dask's), else of one
+    started for the time being: at `dask_address`, or a local one."""
+    if executor.kind == "dask":
+        from prefect_dask import get_dask_client
+
+        with get_dask_client() as client:
+            yield client
+        return
+    from distributed import Client, LocalCluster
+
+    if executor.dask_address:
+        with Client(executor.dask_address) as client:
+            yield client
+        return
+    # Its scheduler runs here, and logs the start and end of every shuffle as warnings.
+    logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
+    with LocalCluster(**local_cluster(executor)) as cluster, Client(cluster) as client:
+        yield client
 
 
 def _settings(config_path: str | None, allow_private_hosts: bool = False) -> Settings:
@@ -193,13 +225,11 @@ def _finish(warehouse: Warehouse, run_id: int, counts: dict[str, int], steps: li
 
 def cluster_pending(warehouse: Warehouse, run_id: int, settings: Settings) -> Assignment:
     """A backfill's end: the pending articles' candidate pairs across batches by a shuffle on
-    band keys on the flow's Dask cluster, then their clusters written by the warehouse."""
-    from prefect_dask import get_dask_client
-
+    band keys on Dask (``dask_client``), then their clusters written by the warehouse."""
     from newswash.dedup.bulk import cross_batch_pairs
 
     logger, started = get_run_logger(), time.perf_counter()
-    with get_dask_client() as client:
+    with dask_client(settings.executor) as client:
         across = cross_batch_pairs((table.to_pandas() for table in warehouse.pending_keys()), client)
     shuffled = time.perf_counter()
     logger.info("backfill: %d candidate pairs across batches in %.1f s (shuffle on band keys)", len(across[0]),
@@ -214,7 +244,7 @@ def cluster_pending(warehouse: Warehouse, run_id: int, settings: Settings) -> As
 def ingest_flow(locations: list[str], db_path: str | None = None, config_path: str | None = None,
                 allow_private_hosts: bool = False, bulk: bool = False) -> dict:
     """Ingest into the warehouse; returns the run's id, counts, and failures counted by reason.
-    ``bulk``: a backfill (on Dask), its batches clustered with each other after the last one."""
+    ``bulk``: a backfill, its batches clustered with each other on Dask after the last one."""
     settings = _settings(config_path, allow_private_hosts)
     db = Path(db_path) if db_path else settings.db_path
     with Warehouse.for_writing(db, settings.lock_wait, on_wait=get_run_logger().warning) as warehouse:
@@ -268,17 +298,12 @@ def flow_for(settings: Settings, flow_: Flow = ingest_flow) -> Flow:
 
 def ingest(locations: list[str], db_path: Path | None = None, config_path: Path | None = None,
            allow_private_hosts: bool = False, executor: str | None = None, settings: Settings | None = None,
-           bulk: bool = False) -> dict:
+           api: ApiServer | None = None, bulk: bool = False) -> dict:
     """Run one ingest: the flow on the configured executor, or on `executor` when given
-    (``settings``: those of ``config_path``, when the caller has loaded them already). A
-    backfill (``bulk``) runs on Dask: the configured cluster, else a local one."""
-    settings = settings or load_settings(config_path)
-    if bulk and (executor or settings.executor.kind) != "dask":
-        if executor:
-            raise NewswashError(f"--bulk runs on Dask (--executor dask), not on {executor!r}")
-        executor = "dask"
-    settings = settings_for_run(settings, locations, executor)
-    with local_api(Path(db_path or settings.db_path).parent / "prefect"):
+    (``settings``: those of ``config_path``, when the caller has loaded them already; ``api``:
+    the run's own Prefect server, when the caller has started it already; ``bulk``: a backfill)."""
+    settings = settings_for_run(settings or load_settings(config_path), locations, executor)
+    with local_api(Path(db_path or settings.db_path).parent / "prefect", api):
         return flow_for(settings)(
             locations,
             db_path=str(db_path) if db_path else None,

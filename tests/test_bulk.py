@@ -1,4 +1,5 @@
-"""`newswash ingest --bulk` (a backfill on a local Dask cluster of two workers) forms the clusters
+"""`newswash ingest --bulk` (a backfill: its shuffle on a local Dask cluster of two workers, the
+executor's or one of its own) forms the clusters
 of the incremental path, article by article, on generated articles with planted exact copies,
 near copies, containments and a family of stories sharing half their text (buckets larger than
 the batch's window); into an empty warehouse and onto stored articles; and a backfill left
@@ -97,7 +98,7 @@ def test_a_backfill_forms_the_clusters_of_the_incremental_path(inputs: dict[str,
     assert 1 < len(family) < len(FAMILY)  # the family is neither one cluster nor all alone
 
     cli = Cli(tmp_path / "bulk.duckdb")
-    _ingest(cli, inputs["all"], inputs["config"], "--bulk")
+    _ingest(cli, inputs["all"], inputs["config"], "--bulk", "--executor", "dask")  # everything on the Dask cluster
     assert cli.sql(CLUSTERS) == incremental
     assert cli.sql("SELECT count(*) AS n FROM pending_clusters") == [{"n": 0}]
     runs = cli.sql("SELECT new, exact_duplicates + near_duplicates AS duplicates FROM runs")
@@ -112,7 +113,7 @@ def test_a_backfill_onto_stored_articles_clusters_with_them(inputs: dict[str, Pa
     shutil.copy(incremental.db, bulk.db)
     shutil.copytree(tmp_path / "incremental-dedup", tmp_path / "bulk-dedup")
     _ingest(incremental, inputs["rest"], inputs["config"], "--executor", "local")
-    _ingest(bulk, inputs["rest"], inputs["config"], "--bulk")
+    _ingest(bulk, inputs["rest"], inputs["config"], "--bulk", "--executor", "local")  # the shuffle on a local cluster
     clusters = incremental.sql(CLUSTERS)
     assert bulk.sql(CLUSTERS) == clusters
     stored = {row["url"] for row in clusters[:500]}
@@ -137,6 +138,6 @@ def test_an_unfinished_backfill_refuses_an_ingest_and_the_next_backfill_finishes
     assert f"{5 * BATCH} articles of an unfinished backfill wait for their clusters" in err
     assert "Traceback" not in err
 
-    _ingest(cli, inputs["all"], inputs["config"], "--bulk")
+    _ingest(cli, inputs["all"], inputs["config"], "--bulk", "--executor", "local")
     assert cli.sql(CLUSTERS) == incremental
     assert cli.sql("SELECT count(*) AS n FROM pending_clusters") == [{"n": 0}]

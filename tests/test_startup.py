@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import FIXTURES
 from newswash.flows.executor_choice import TINY_INPUT_FILES, settings_for_run, tiny_input
-from newswash.flows.local_api import URL_FILE, running_api
+from newswash.flows.api_server import URL_FILE, running_api
 from newswash.settings import load_settings
 
 SEEDS = FIXTURES / "cleaners" / "seeds"

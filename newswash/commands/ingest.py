@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from newswash.settings import Settings
 
@@ -15,8 +16,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "or the name of a source in config/sources.toml")
     add_fetch_options(parser)
     parser.add_argument("--bulk", action="store_true",
-                        help="a backfill on Dask: batches clustered with each other at the end, by a shuffle on "
-                             "band keys (the same clusters as without it)")
+                        help="a backfill: batches clustered with each other at the end, by a shuffle on band keys "
+                             "on Dask (the same clusters as without it)")
 
 
 def add_fetch_options(parser: argparse.ArgumentParser) -> None:
@@ -27,15 +28,24 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
 
 
 def ingest(locations: list[str], args: argparse.Namespace, settings: Settings) -> dict[str, int]:
-    """Run the ingest flow and print its one-line counts and a summary."""
-    from newswash.flows.ingest import ingest as run_flow
+    """Run the ingest flow and print its one-line counts and a summary. The run's Prefect
+    server and the fork server of its workers start first, and boot while Prefect is imported."""
+    from newswash.flows.api_server import run_api
+    from newswash.flows.executor_choice import settings_for_run
+    from newswash.flows.fork_server import start_fork_server
     from newswash.flows.lifetime import reap_on_exit
     from newswash.sources import check_locations
 
     check_locations(locations, settings.sources)
+    settings = settings_for_run(settings, locations, args.executor)
     reap_on_exit()
-    counts = run_flow(locations, args.db, args.config, args.allow_private_hosts, args.executor, settings,
-                      getattr(args, "bulk", False))
+    with run_api(Path(args.db or settings.db_path).parent / "prefect") as api:
+        if settings.executor.kind == "processes":
+            start_fork_server()
+        from newswash.flows.ingest import ingest as run_flow
+
+        counts = run_flow(locations, args.db, args.config, args.allow_private_hosts, None, settings, api,
+                          getattr(args, "bulk", False))
     print(f"run #{counts['run_id']}: " + ", ".join(
         f"{k} {v}" for k, v in counts.items() if k not in ("run_id", "failure_reasons")))
     print(summary(counts))
