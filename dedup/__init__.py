@@ -7,8 +7,8 @@ it all on a list of texts.
 """
 
 from .clusters import (
-    EXACT, UNKNOWN_DATE, Assignment, ClusterStore, Sketches, assign, batch_pairs, canonicals, components,
-    published_key, reassign,
+    EXACT, UNKNOWN_DATE, Assignment, ClusterStore, Sketches, assign, batch_pairs, canonicals, components, joined,
+    published_key, reassign, settle,
 )
 from .fingerprint import SIGNATURE_DTYPE, Fingerprints, fingerprint
 from .lsh import band_keys, candidate_pairs
@@ -19,5 +19,6 @@ from .verify import CONTAINED, NEAR, verify_pairs, verify_rows
 __all__ = [
     "CONTAINED", "EXACT", "NEAR", "SIGNATURE_DTYPE", "UNKNOWN_DATE", "Assignment", "ClusterStore", "DedupSettings",
     "Fingerprints", "MemoryStore", "Sketches", "assign", "band_keys", "batch_pairs", "candidate_pairs", "canonicals",
-    "cluster", "components", "fingerprint", "published_key", "reassign", "verify_pairs", "verify_rows",
+    "cluster", "components", "fingerprint", "joined", "published_key", "reassign", "settle", "verify_pairs",
+    "verify_rows",
 ]

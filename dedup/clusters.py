@@ -185,28 +185,41 @@ def assign(store: ClusterStore, ids: np.ndarray, fp: Fingerprints, published: np
     ids = np.asarray(ids, dtype=np.int64)
     batch = Sketches.of(ids, fp)
     a, b = batch_pairs(fp, settings)
-    edges_a, edges_b = [ids[a]], [ids[b]]
-
     comparable = np.flatnonzero(np.asarray(fp.sizes) > 0)
     rows, stored = store.stored_candidates(fp.band_keys[comparable], batch.exact[batch.rows(ids[comparable])])
     rows = comparable[rows]
     sketches = _with_stored(batch, store, stored)
-    if len(stored):
-        kinds, _ = sketches.compare(ids[rows], stored, settings)
-        matched = kinds != None  # noqa: E711
-        edges_a.append(ids[rows[matched]])
-        edges_b.append(stored[matched])
-        members, clusters = store.cluster_members(np.unique(stored[matched]))
-        edges_a.append(members)
-        edges_b.append(clusters)
-    nodes, labels = components(np.concatenate(edges_a), np.concatenate(edges_b))
+    joined_a, joined_b = joined(store, sketches, ids[rows], stored, settings)
+    return settle(store, ids, published, sketches, np.concatenate([ids[a], joined_a]),
+                  np.concatenate([ids[b], joined_b]), settings)
+
+
+def joined(store: ClusterStore, sketches: Sketches, a: np.ndarray, b: np.ndarray,
+           settings: DedupSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Edges from candidate pairs ``(a[i], b[i])`` (``b``: stored articles, ``sketches``
+    holding both sides): the verified pairs, and each member of a matched ``b``'s cluster
+    to its cluster id."""
+    if not len(b):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    kinds, _ = sketches.compare(a, b, settings)
+    matched = kinds != None  # noqa: E711 - elementwise on an object array
+    members, clusters = store.cluster_members(np.unique(b[matched]))
+    return np.concatenate([a[matched], members]), np.concatenate([b[matched], clusters])
+
+
+def settle(store: ClusterStore, ids: np.ndarray, published: np.ndarray, sketches: Sketches, a: np.ndarray,
+           b: np.ndarray, settings: DedupSettings) -> Assignment:
+    """The clusters the edges ``(a[i], b[i])`` form (``ids``: the articles being clustered,
+    ``published`` theirs; the other nodes are stored): components, each one's canonical by
+    the canonical rule, and every copy's kind and similarity against its canonical."""
+    nodes, labels = components(a, b)
     if not len(nodes):
         return Assignment.nothing(len(ids))
 
-    old = nodes[~np.isin(nodes, ids)]
-    sketches = _with_stored(sketches, store, old)
-    when = np.empty(len(nodes), dtype=np.int64)
     is_new = np.isin(nodes, ids)
+    old = nodes[~is_new]
+    sketches = _with_stored(sketches, store, nodes)
+    when = np.empty(len(nodes), dtype=np.int64)
     when[is_new] = _by_id(ids, published, nodes[is_new])
     when[~is_new] = store.published(old)
     canonical = canonicals(nodes, labels, when)

@@ -19,6 +19,27 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return key.view(np.int64)
 
 
+def bucket_neighbours(keys: np.ndarray, window: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, i + d)``, ``1 <= d <= window``, of a sorted key column that hold the same
+    key: each position with its next ``window`` neighbours in its bucket (``None``: all of them,
+    every pair of every bucket)."""
+    found_a: list[np.ndarray] = []
+    found_b: list[np.ndarray] = []
+    active = np.arange(len(keys))  # positions whose bucket reaches d rows further: shrinks with every pass
+    d = 0
+    while window is None or d < window:
+        d += 1
+        active = active[active + d < len(keys)]
+        active = active[keys[active + d] == keys[active]]
+        if len(active) == 0:
+            break
+        found_a.append(active)
+        found_b.append(active + d)
+    if not found_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(found_a), np.concatenate(found_b)
+
+
 def candidate_pairs(
     keys: np.ndarray, order: np.ndarray, window: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -43,16 +64,8 @@ def candidate_pairs(
         in_bucket[shared] = in_bucket[shared + 1] = True
         rows = sorted_rows[in_bucket]
         rows = rows[np.lexsort((order[rows], column[rows]))]
-        k = column[rows]
-        # Positions whose bucket reaches d rows further: shrinks with every pass.
-        active = np.arange(len(rows))
-        for d in range(1, window + 1):
-            active = active[active + d < len(rows)]
-            active = active[k[active + d] == k[active]]
-            if len(active) == 0:
-                break
-            a, b = rows[active], rows[active + d]
-            found.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
+        a, b = bucket_neighbours(column[rows], window)
+        found.append(np.minimum(rows[a], rows[b]).astype(np.int64) * n + np.maximum(rows[a], rows[b]))
     if not found:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty

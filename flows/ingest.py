@@ -9,12 +9,15 @@ result. A step with ``retries`` (load: one transaction) runs as a task that Pref
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -23,6 +26,7 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
+from newswash.dedup import Assignment
 from newswash.errors import NewswashError
 from newswash.flows.executor_choice import settings_for_run
 from newswash.flows.lifetime import die_with_parent
@@ -36,6 +40,9 @@ from newswash.sources import read_locations
 from newswash.sources.crawl import Crawl, read_archived
 from newswash.step import Batch, Step, run_steps, totals
 from newswash.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 T = TypeVar("T")
 
@@ -173,11 +180,36 @@ def task_runner(executor: ExecutorSettings) -> TaskRunner:
 
         if executor.dask_address:
             return DaskTaskRunner(address=executor.dask_address)
-        return DaskTaskRunner(cluster_kwargs={
-            "n_workers": executor.workers or None, "threads_per_worker": 1, "processes": True,
-            "dashboard_address": ":0",
-        })
+        return DaskTaskRunner(cluster_kwargs=local_cluster(executor))
     raise NewswashError(f"unknown executor {executor.kind!r} (local, processes or dask)")
+
+
+def local_cluster(executor: ExecutorSettings) -> dict[str, Any]:
+    """A local Dask cluster's settings: `workers` processes of one thread (0: one per core)."""
+    return {"n_workers": executor.workers or None, "threads_per_worker": 1, "processes": True,
+            "dashboard_address": ":0"}
+
+
+@contextmanager
+def dask_client(executor: ExecutorSettings) -> Iterator[Client]:
+    """A client of the flow's Dask cluster when it runs on Dask (prefect-dask's), else of one
+    started for the time being: at `dask_address`, or a local one."""
+    if executor.kind == "dask":
+        from prefect_dask import get_dask_client
+
+        with get_dask_client() as client:
+            yield client
+        return
+    from distributed import Client, LocalCluster
+
+    if executor.dask_address:
+        with Client(executor.dask_address) as client:
+            yield client
+        return
+    # Its scheduler runs here, and logs the start and end of every shuffle as warnings.
+    logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
+    with LocalCluster(**local_cluster(executor)) as cluster, Client(cluster) as client:
+        yield client
 
 
 def _settings(config_path: str | None, allow_private_hosts: bool = False) -> Settings:
@@ -191,25 +223,50 @@ def _finish(warehouse: Warehouse, run_id: int, counts: dict[str, int], steps: li
     return {"run_id": run_id, **counts, "failure_reasons": warehouse.failure_reasons(run_id)}
 
 
+def cluster_pending(warehouse: Warehouse, run_id: int, settings: Settings) -> Assignment:
+    """A backfill's end: the pending articles' candidate pairs across batches by a shuffle on
+    band keys on Dask (``dask_client``), then their clusters written by the warehouse."""
+    from newswash.dedup.bulk import cross_batch_pairs
+
+    logger, started = get_run_logger(), time.perf_counter()
+    with dask_client(settings.executor) as client:
+        across = cross_batch_pairs((table.to_pandas() for table in warehouse.pending_keys(settings.dedup)), client)
+    shuffled = time.perf_counter()
+    logger.info("backfill: %d candidate pairs across batches in %.1f s (shuffle on band keys)", len(across[0]),
+                shuffled - started)
+    clusters = warehouse.cluster_pending(run_id, settings.dedup, across)
+    logger.info("backfill: %d articles clustered, %d duplicates, in %.1f s", clusters.new,
+                clusters.exact_duplicates + clusters.near_duplicates, time.perf_counter() - shuffled)
+    return clusters
+
+
 @flow(name="ingest", log_prints=True)
 def ingest_flow(locations: list[str], db_path: str | None = None, config_path: str | None = None,
-                allow_private_hosts: bool = False) -> dict:
-    """Ingest into the warehouse; returns the run's id, counts, and failures counted by reason."""
+                allow_private_hosts: bool = False, bulk: bool = False) -> dict:
+    """Ingest into the warehouse; returns the run's id, counts, and failures counted by reason.
+    ``bulk``: a backfill, its batches clustered with each other on Dask after the last one."""
     settings = _settings(config_path, allow_private_hosts)
     db = Path(db_path) if db_path else settings.db_path
     with Warehouse.for_writing(db, settings.lock_wait, on_wait=get_run_logger().warning) as warehouse:
+        if not bulk and (waiting := warehouse.pending_count()):
+            raise NewswashError(f"{waiting} articles of an unfinished backfill wait for their clusters: "
+                                "run newswash ingest --bulk again to finish it")
         run_id = warehouse.start_run(locations)
         try:
             crawl = Crawl(warehouse, run_id, settings.fetch, settings.sources, warehouse.warc_dir)
             try:
                 steps, failed = run_pipeline(read_batches(read_locations(locations, crawl), settings.batch_size),
-                                     ingest_steps(settings, warehouse, crawl, run_id), settings.executor)
+                                     ingest_steps(settings, warehouse, crawl, run_id, bulk), settings.executor)
             finally:
                 crawl.close()
+            counts = run_counts(steps, failed, crawl.counts, warehouse.revised(run_id))
+            if bulk:
+                clusters = cluster_pending(warehouse, run_id, settings)
+                counts.update(exact_duplicates=clusters.exact_duplicates, near_duplicates=clusters.near_duplicates)
         except BaseException:
             warehouse.finish_run(run_id, "failed", {}, [])
             raise
-        return _finish(warehouse, run_id, run_counts(steps, failed, crawl.counts, warehouse.revised(run_id)), steps)
+        return _finish(warehouse, run_id, counts, steps)
 
 
 @flow(name="reprocess", log_prints=True)
@@ -241,10 +298,10 @@ def flow_for(settings: Settings, flow_: Flow = ingest_flow) -> Flow:
 
 def ingest(locations: list[str], db_path: Path | None = None, config_path: Path | None = None,
            allow_private_hosts: bool = False, executor: str | None = None, settings: Settings | None = None,
-           api: ApiServer | None = None) -> dict:
+           api: ApiServer | None = None, bulk: bool = False) -> dict:
     """Run one ingest: the flow on the configured executor, or on `executor` when given
     (``settings``: those of ``config_path``, when the caller has loaded them already; ``api``:
-    the run's own Prefect server, when the caller has started it already)."""
+    the run's own Prefect server, when the caller has started it already; ``bulk``: a backfill)."""
     settings = settings_for_run(settings or load_settings(config_path), locations, executor)
     with local_api(Path(db_path or settings.db_path).parent / "prefect", api):
         return flow_for(settings)(
@@ -252,6 +309,7 @@ def ingest(locations: list[str], db_path: Path | None = None, config_path: Path 
             db_path=str(db_path) if db_path else None,
             config_path=str(config_path) if config_path else None,
             allow_private_hosts=allow_private_hosts,
+            bulk=bulk,
         )
 
 

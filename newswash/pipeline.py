@@ -6,7 +6,10 @@ Every command runs this list or a part of it: ``ingest``, ``run`` and ``serve`` 
 a stored page due for a revisit is fetched again and, when its cleaned title or body changed,
 stored as its article's next version (``revisions``, then ``load``);
 ``reprocess`` reads archived responses instead of fetching and updates stored articles
-(then forms every cluster again); ``extract`` stops after clean. Each step is a module of
+(then forms every cluster again); ``extract`` stops after clean. ``ingest --bulk`` (a
+backfill) runs the same steps with dedup clustering each batch among itself and load listing
+it as pending; after the last batch the pending articles are clustered across batches (the
+candidate shuffle on Dask, ``dedup/bulk.py``) and with the stored ones, in one transaction. Each step is a module of
 ``newswash/steps/`` with one job; where a step runs (a worker, the flow's process) is the
 flow's choice (``flows/ingest.py``), by the step's ``per_article``.
 """
@@ -40,8 +43,9 @@ if TYPE_CHECKING:
 READ = "read"
 
 
-def ingest_steps(settings: Settings, warehouse: Warehouse, crawl: Crawl, run_id: int) -> list[Step]:
-    """Everything after reading, in order."""
+def ingest_steps(settings: Settings, warehouse: Warehouse, crawl: Crawl, run_id: int,
+                 bulk: bool = False) -> list[Step]:
+    """Everything after reading, in order (``bulk``: a backfill's, clustered across batches at its end)."""
     cleaner = Cleaner(settings.cleaning)
     return [
         SkipKnown(warehouse, crawl),
@@ -50,8 +54,8 @@ def ingest_steps(settings: Settings, warehouse: Warehouse, crawl: Crawl, run_id:
         Fingerprint(settings.dedup),
         LearnedBoilerplate(warehouse, cleaner, settings.dedup),
         Revisions(warehouse),
-        Dedup(warehouse, settings.dedup),
-        Load(warehouse, run_id, settings.dedup),
+        Dedup(warehouse, settings.dedup, alone=bulk),
+        Load(warehouse, run_id, settings.dedup, pending=bulk),
     ]
 
 

@@ -108,7 +108,7 @@ def test_sources_table_and_comments(warehouse: Cli) -> None:
     tables = {row["table_name"] for row in warehouse.sql("SELECT DISTINCT table_name FROM data_dictionary WHERE kind = 'table'")}
     assert {"runs", "articles", "fetch_log", "source_lines", "signatures"} <= tables
     ours = {key for key in documented if key[0] in tables | {"syndication", "source_stats", "daily"}}
-    kept = {key for key in _columns_of_migration_1() if key[0] != "band_keys"}  # dropped by migration 018
+    kept = {key for key in _columns_of_migration_1() if key[0] != "band_keys"}  # dropped by migration 019
     missing = [key for key in sorted(kept | ours) if key[0] != "corpus" and not documented[key]]
     assert missing == []
     tables = warehouse.sql("SELECT DISTINCT table_name, table_comment FROM data_dictionary WHERE kind = 'view'")
@@ -165,7 +165,7 @@ def test_an_old_warehouse_upgrades_in_place_keeping_every_row(tmp_path: Path, re
     assert sources == [("a.example", 1), ("b.example", 1)]
     assert copy == [("b.example", "exact", 3.5)]
     assert titles == [("Storm hits coast",), ("Markets calm",)]
-    assert "band_keys" not in tables  # migration 018: band keys live in the index beside the file
+    assert "band_keys" not in tables  # migration 019: band keys live in the index beside the file
 
 
 def test_a_new_warehouse_whose_writer_died_before_a_checkpoint_opens(tmp_path: Path) -> None:

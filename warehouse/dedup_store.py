@@ -36,7 +36,7 @@ def caught_up_index(con: duckdb.DuckDBPyConnection, settings: DedupSettings) -> 
     if index.dirty or index.covered > highest or below != index.count:
         index.reset()
     for lo in range(index.covered + 1, highest + 1, CATCH_UP_ROWS):  # ids are dense: ranges of them
-        sketches = _sketches(con.execute(
+        sketches = sketches_of(con.execute(
             "SELECT article_id, exact, size, signature FROM signatures WHERE article_id BETWEEN ? AND ? "
             "ORDER BY article_id", [lo, lo + CATCH_UP_ROWS - 1]).fetch_arrow_table())
         index.put(sketches.ids, sketches.fingerprints(settings))
@@ -110,7 +110,7 @@ class WarehouseStore:
         return when[np.searchsorted(found, ids)]
 
 
-def _sketches(table: pa.Table) -> Sketches:
+def sketches_of(table: pa.Table) -> Sketches:
     """Sketches from rows (article_id, exact, size, signature) of ``signatures``."""
     blobs = table.column("signature").combine_chunks()
     if isinstance(blobs, pa.ChunkedArray):  # no chunks at all

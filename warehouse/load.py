@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import fields
 from datetime import datetime
 
@@ -11,35 +11,45 @@ import numpy as np
 import pyarrow as pa
 
 from newswash.cleaners.boilerplate import LineCounts
-from newswash.dedup import Assignment, DedupSettings, Fingerprints, assign, published_key, reassign
+from newswash.dedup import (
+    Assignment, DedupSettings, Fingerprints, MemoryStore, assign, joined, published_key, reassign, settle,
+)
 from newswash.records import Article, Failure
 from newswash.word_diff import changed_words, words
 from newswash.warehouse.boilerplate import add_line_counts
-from newswash.warehouse.dedup_store import WarehouseStore, caught_up_index, index_as_it_stands, index_written, reindex
+from newswash.warehouse.dedup_store import (
+    WarehouseStore, caught_up_index, index_as_it_stands, index_written, reindex, sketches_of,
+)
 from newswash.warehouse.store import record_failures, registered, transaction
+
+PENDING_CHUNK = 100_000  # pending articles read at a time (their band keys, their stored candidates)
 
 
 def cluster_batch(con: duckdb.DuckDBPyConnection, articles: list[Article], fingerprints: Fingerprints,
-                  settings: DedupSettings) -> tuple[np.ndarray, Assignment]:
+                  settings: DedupSettings, alone: bool = False) -> tuple[np.ndarray, Assignment]:
     """Ids for a batch's articles (new ones get theirs, a revision keeps its article's:
-    ``revises``) and the new articles' clusters with everything stored (reads only; a
-    revision's cluster is formed again as it is written)."""
+    ``revises``) and the new articles' clusters with everything stored, or (``alone``: a
+    backfill's batch) among themselves only (reads only; a revision's cluster is formed again
+    as it is written)."""
     new = _new_rows(articles)
     ids = np.array([a.revises or 0 for a in articles], dtype=np.int64)
     ids[new] = [row[0] for row in con.execute("SELECT nextval('article_ids') FROM range(?)", [len(new)]).fetchall()]
     if not len(new):
         return ids, Assignment.nothing(0)
     published = published_key([articles[i].published_at for i in new])
-    return ids, assign(WarehouseStore(con, caught_up_index(con, settings)), ids[new], fingerprints.take(new), published, settings)
+    index = caught_up_index(con, settings)  # kept up alone too: the batch goes into it once committed
+    store = MemoryStore(settings) if alone else WarehouseStore(con, index)
+    return ids, assign(store, ids[new], fingerprints.take(new), published, settings)
 
 
 def write_batch(con: duckdb.DuckDBPyConnection, run_id: int, ids: np.ndarray, articles: list[Article],
                 fingerprints: Fingerprints, clusters: Assignment, settings: DedupSettings,
-                line_counts: LineCounts | None = None, failures: Sequence[Failure] = ()) -> None:
+                line_counts: LineCounts | None = None, failures: Sequence[Failure] = (), pending: bool = False) -> None:
     """Insert a clustered batch (articles with their version 1, cleaning log, signatures, line
     counts, clusters, provenance), store its revisions (``revise``) and record its failures, in
     one transaction: all or nothing, so a retry doubles nothing. ``line_counts``: the batch's
-    boilerplate line counts when already computed, else ``count_lines(articles)``."""
+    boilerplate line counts when already computed, else ``count_lines(articles)``. ``pending``:
+    a backfill's batch, clustered within itself, listed in ``pending_clusters``."""
     new = _new_rows(articles)
     revised = np.setdiff1d(np.arange(len(articles)), new)
 
@@ -51,6 +61,8 @@ def write_batch(con: duckdb.DuckDBPyConnection, run_id: int, ids: np.ndarray, ar
                 _insert_versions(con, run_id, new_ids, fresh, [1] * len(new), [None] * len(new))
                 add_line_counts(con, fresh, line_counts)
                 _apply(con, run_id, clusters)
+                if pending:
+                    con.execute("INSERT INTO pending_clusters SELECT unnest(?::BIGINT[]), ?", [new_ids, min(new_ids)])
             if len(revised):
                 revise(con, run_id, ids[revised].tolist(), [articles[i] for i in revised],
                        fingerprints.take(revised), settings)
@@ -163,6 +175,7 @@ def recluster_all(con: duckdb.DuckDBPyConnection, run_id: int, settings: DedupSe
     with transaction(con):
         con.execute("UPDATE articles SET cluster_id = id, is_canonical = true")
         con.execute("DELETE FROM duplicates")
+        con.execute("DELETE FROM pending_clusters")
         ids = np.array([row[0] for row in con.execute("SELECT id FROM articles ORDER BY id").fetchall()],
                        dtype=np.int64)
         index = caught_up_index(con, settings)
@@ -176,6 +189,61 @@ def recluster_all(con: duckdb.DuckDBPyConnection, run_id: int, settings: DedupSe
             total.exact_duplicates += clusters.exact_duplicates
             total.near_duplicates += clusters.near_duplicates
     return total
+
+
+def pending_count(con: duckdb.DuckDBPyConnection) -> int:
+    """Articles of a backfill still waiting for their clusters across batches."""
+    return con.execute("SELECT count(*) FROM pending_clusters").fetchone()[0]
+
+
+def pending_keys(con: duckdb.DuckDBPyConnection, settings: DedupSettings,
+                 rows: int = PENDING_CHUNK) -> Iterator[pa.Table]:
+    """The band keys of the pending articles (derived from their stored signatures; none for a
+    text without shingles) as tables (key, id, batch), ``rows`` articles at a time."""
+    lo, hi = con.execute("SELECT min(article_id), max(article_id) FROM pending_clusters").fetchone()
+    for start in range(lo or 0, (hi or -1) + 1, rows):
+        table = con.execute(
+            "SELECT s.article_id, s.exact, s.size, s.signature, p.batch FROM signatures s "
+            "JOIN pending_clusters p USING (article_id) WHERE article_id BETWEEN ? AND ? AND s.size > 0 "
+            "ORDER BY article_id", [start, start + rows - 1]).fetch_arrow_table()
+        keys = sketches_of(table).fingerprints(settings).band_keys
+        yield pa.table({"key": keys.reshape(-1),
+                        "id": np.repeat(table.column("article_id").to_numpy(), keys.shape[1]),
+                        "batch": np.repeat(table.column("batch").to_numpy(), keys.shape[1])})
+
+
+def cluster_pending(con: duckdb.DuckDBPyConnection, run_id: int, settings: DedupSettings,
+                    across: tuple[np.ndarray, np.ndarray]) -> Assignment:
+    """The pending articles clustered across their batches (``across``: candidate pairs of
+    pending articles from different batches, ``dedup.bulk``) and with the articles stored
+    before them (the index's candidates), as ``assign`` would have batch after batch: the
+    same edges, components and canonical rule; written in one transaction that empties
+    ``pending_clusters`` (killed, it leaves them all pending for the next backfill)."""
+    ids = np.array([row[0] for row in con.execute("SELECT article_id FROM pending_clusters ORDER BY 1").fetchall()],
+                   dtype=np.int64)
+    if not len(ids):
+        return Assignment.nothing(0)
+    store = WarehouseStore(con, caught_up_index(con, settings), below=int(ids[0]))
+    a, b = [across[0]], [across[1]]
+    if con.execute("SELECT count(*) FROM articles WHERE id < ?", [int(ids[0])]).fetchone()[0]:
+        for lo in range(0, len(ids), PENDING_CHUNK):
+            part = ids[lo : lo + PENDING_CHUNK]
+            fp = store.sketches(part).fingerprints(settings)
+            comparable = np.flatnonzero(np.asarray(fp.sizes) > 0)
+            rows, stored = store.stored_candidates(fp.band_keys[comparable],
+                                                   np.array(fp.exact, dtype="S32")[comparable])
+            a.append(part[comparable[rows]])
+            b.append(stored)
+    a, b = np.concatenate(a), np.concatenate(b)
+    sketches = store.sketches(np.unique(np.concatenate([a, b])))
+    edges_a, edges_b = joined(store, sketches, a, b, settings)
+    members, clusters = store.cluster_members(ids)  # the clusters each batch formed within itself
+    result = settle(store, ids, store.published(ids), sketches, np.concatenate([edges_a, members]),
+                    np.concatenate([edges_b, clusters]), settings)
+    with transaction(con):
+        _apply(con, run_id, result)
+        con.execute("DELETE FROM pending_clusters")
+    return result
 
 
 REPROCESSED = ("title", "author", "authors", "tags", "paywalled", "canonical_url", "published_at", "updated_at",

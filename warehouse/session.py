@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from newswash.cleaners.boilerplate import LineCounts
 from newswash.dedup import Assignment, DedupSettings, Fingerprints
@@ -81,10 +82,11 @@ class Warehouse:
         """Stored learned-boilerplate counts of these lines of these sources, and which stories are counted."""
         return load_line_counts(self.con, sources, lines, stories)
 
-    def cluster(self, articles: list[Article], fingerprints: Fingerprints,
-                settings: DedupSettings) -> tuple[np.ndarray, Assignment]:
-        """Ids for new articles and their clusters with everything stored (nothing written)."""
-        return load.cluster_batch(self.con, articles, fingerprints, settings)
+    def cluster(self, articles: list[Article], fingerprints: Fingerprints, settings: DedupSettings,
+                alone: bool = False) -> tuple[np.ndarray, Assignment]:
+        """Ids for new articles and their clusters with everything stored, or (``alone``) among
+        themselves only (nothing written)."""
+        return load.cluster_batch(self.con, articles, fingerprints, settings, alone)
 
     def stored_texts(self, ids: list[int]) -> dict[int, tuple[str | None, str]]:
         """(title, body) of stored articles, by id: their latest versions."""
@@ -92,13 +94,31 @@ class Warehouse:
 
     def load(self, run_id: int, ids: np.ndarray | None, articles: list[Article], fingerprints: Fingerprints | None,
              clusters: Assignment | None, settings: DedupSettings, line_counts: LineCounts | None,
-             failures: list[Failure]) -> None:
-        """A clustered batch (new articles and revisions of stored ones) and its failures, in one transaction."""
-        load.write_batch(self.con, run_id, ids, articles, fingerprints, clusters, settings, line_counts, failures)
+             failures: list[Failure], pending: bool = False) -> None:
+        """A clustered batch (new articles and revisions of stored ones) and its failures, in one
+        transaction (``pending``: a backfill's batch, clustered within itself so far)."""
+        load.write_batch(self.con, run_id, ids, articles, fingerprints, clusters, settings, line_counts, failures,
+                         pending)
 
     def revised(self, run_id: int) -> int:
         """Articles the run stored a new version of."""
         return store.revised(self.con, run_id)
+
+    # Backfills (``ingest --bulk``).
+
+    def pending_count(self) -> int:
+        """Articles of a backfill waiting for their clusters across batches."""
+        return load.pending_count(self.con)
+
+    def pending_keys(self, settings: DedupSettings) -> Iterator[pa.Table]:
+        """Band keys of the pending articles, in tables of rows (key, id, batch)."""
+        return load.pending_keys(self.con, settings)
+
+    def cluster_pending(self, run_id: int, settings: DedupSettings,
+                        across: tuple[np.ndarray, np.ndarray]) -> Assignment:
+        """The pending articles' clusters across batches (``across``: their candidate pairs) and
+        with those stored before them, in one transaction."""
+        return load.cluster_pending(self.con, run_id, settings, across)
 
     # Reprocessing.
 

@@ -15,6 +15,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="a file, folder, .warc(.gz), .urls list, feed, sitemap, homepage or page URL, "
                              "or the name of a source in config/sources.toml")
     add_fetch_options(parser)
+    parser.add_argument("--bulk", action="store_true",
+                        help="a backfill: batches clustered with each other at the end, by a shuffle on band keys "
+                             "on Dask (the same clusters as without it)")
 
 
 def add_fetch_options(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +44,8 @@ def ingest(locations: list[str], args: argparse.Namespace, settings: Settings) -
             start_fork_server()
         from newswash.flows.ingest import ingest as run_flow
 
-        counts = run_flow(locations, args.db, args.config, args.allow_private_hosts, None, settings, api)
+        counts = run_flow(locations, args.db, args.config, args.allow_private_hosts, None, settings, api,
+                          getattr(args, "bulk", False))
     print(f"run #{counts['run_id']}: " + ", ".join(
         f"{k} {v}" for k, v in counts.items() if k not in ("run_id", "failure_reasons")))
     print(summary(counts))

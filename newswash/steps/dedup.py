@@ -1,4 +1,5 @@
-"""Dedup: each new article's cluster among everything stored (``dedup/clusters.py``); nothing written."""
+"""Dedup: each new article's cluster among everything stored (``dedup/clusters.py``), or in a
+backfill among its own batch (the rest comes after the last batch); nothing written."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ class Dedup(Step):
 
     name = "dedup"
 
-    def __init__(self, warehouse: Warehouse, settings: DedupSettings) -> None:
-        self.warehouse, self.settings = warehouse, settings
+    def __init__(self, warehouse: Warehouse, settings: DedupSettings, alone: bool = False) -> None:
+        self.warehouse, self.settings, self.alone = warehouse, settings, alone
 
     def run(self, batch: Batch) -> Batch:
         if batch.articles and batch.fingerprints is not None:
-            batch.ids, batch.clusters = self.warehouse.cluster(batch.articles, batch.fingerprints, self.settings)
+            batch.ids, batch.clusters = self.warehouse.cluster(batch.articles, batch.fingerprints, self.settings,
+                                                               self.alone)
             batch.drop("exact duplicate", batch.clusters.exact_duplicates)
             batch.drop("near duplicate", batch.clusters.near_duplicates)
         return batch
