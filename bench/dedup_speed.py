@@ -512,7 +512,7 @@ def pad(con: duckdb.DuckDBPyConnection, run_id: int, count: int, settings: Dedup
         sigs = rng.integers(0, 2**32, (n, settings.num_perm), dtype=np.uint32)
         with transaction(con), registered(con, "pad_ids", id=ids), \
                 registered(con, "pad_sigs", article_id=ids, exact=[f"{i:032x}" for i in rng.integers(0, 2**62, n)],
-                           size=np.full(n, 300, np.int32), signature=[row.tobytes() for row in sigs])):
+                           size=np.full(n, 300, np.int32), signature=[row.tobytes() for row in sigs]):
             con.execute("INSERT INTO articles (id, url, source, body, cluster_id, is_canonical, run_id, ingested_at) "
                         "SELECT id, 'https://pad.example/' || id, 'Pad', 'padding article ' || id, id, true, ?, "
                         "now()::TIMESTAMP FROM pad_ids", [run_id])
