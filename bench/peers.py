@@ -31,12 +31,14 @@ first use with pip; they never enter newswash's dependencies.
     .venv/bin/python bench/peers.py [--only warc|short|long] [--copies 5] [--repeats 3] [--warmup 1]
                                     [--short 100000] [--long 100000] [--data DIR]
 
-Measured (2-vCPU dev VM at a load average of 10-15 from other jobs, so wall times are long
-and noisy; re-measure on a quiet machine): 774 pages, median of 3: newswash 142 s, datatrove
-108 s (0.76x); 3,870 pages, one run: 244 s vs 350 s (1.43x; datatrove's 1 s extraction deadline
-dropped 280 pages at that load); extraction-dev F1 newswash 0.980, datatrove 0.903-0.941.
-100,000 short texts, one run: newswash 414 s (203 CPU-s, flow process 25%), datasketch's batch
-path 179 s (84 CPU-s), rensa's 32 s.
+Measured on the 2-vCPU dev VM, quiet (load 0.1-1.9 before each run), after the warm start,
+the batched language identification and migration 019 (issue 15's second session):
+774 pages, median of 3: newswash 16.4 s (28.1 CPU-s), datatrove 14.3 s (24.8 CPU-s): 0.87x;
+3,870 pages, one run: 33.3 s (57.6 CPU-s) vs 47.4 s (88.4 CPU-s): 1.42x (datatrove's 1 s
+extraction deadline dropped 1,110 pages); extraction-dev F1 newswash 0.980, datatrove 0.941.
+100,000 short texts, one run: newswash 57.8 s (107.3 CPU-s, flow process 36%), datasketch's
+batch path 69.8 s (1.21x), rensa's 18.8 s. 100,000 long texts: 92.8 s (178.0 CPU-s, flow
+process 33%), datasketch 103.3 s (1.11x), rensa 30.0 s.
 """
 
 from __future__ import annotations
