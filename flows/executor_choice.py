@@ -12,6 +12,10 @@ from newswash.sources.warc import is_warc
 # Up to this many one-article files run on threads: a pool's workers take seconds to start
 # (each imports Prefect and trafilatura), one core extracts a page in tens of milliseconds.
 TINY_INPUT_FILES = 30
+# Local inputs of at least this many bytes in all have their workers forked from a warm fork
+# server (``flows/fork_server.py``); smaller runs spawn them, as Prefect does: the fork
+# server's warm-up (6 CPU-s, measured) is worth it when there are pages enough to share it.
+WARM_WORKERS_BYTES = 1_000_000
 ONE_ARTICLE_SUFFIXES = HTML_SUFFIXES | {".txt"}
 
 
@@ -45,6 +49,19 @@ def tiny_input(locations: list[str]) -> bool:
             return False
         total += count
     return True
+
+
+def warm_workers(locations: list[str]) -> bool:
+    """Whether the local files and folders among ``locations`` hold WARM_WORKERS_BYTES or more."""
+    total = 0
+    for location in locations:
+        path = Path(location)
+        files = [path] if path.is_file() else path.rglob("*") if path.is_dir() else []
+        for file in files:
+            total += file.stat().st_size if file.is_file() else 0
+            if total >= WARM_WORKERS_BYTES:
+                return True
+    return False
 
 
 def settings_for_run(settings: Settings, locations: list[str], executor: str | None) -> Settings:

@@ -1,8 +1,9 @@
 """The Prefect API a run reports to: PREFECT_API_URL when set, else a local server.
 
 `serve` keeps a server (API, scheduler, UI) under `warehouse/prefect/` and writes its URL to
-`api_url` there; an ingest reuses that server when it answers, else starts Prefect's
-ephemeral server for its own life (about 5 s of start-up).
+`api_url` there; an ingest reuses that server when it answers, else runs Prefect's ephemeral
+server for its own life (``flows/api_server.py``; about 5 s of start-up, which the CLI overlaps
+with its imports by starting it first).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def local_api(home: Path, started: ApiServer | None = None) -> Iterator[None]:
         with _using(url):
             yield
     else:
-        server = started or ApiServer.ephemeral()
+        server = ApiServer.ephemeral()
         try:
             with _using(server.wait_healthy()):
                 yield

@@ -18,6 +18,7 @@ import pytest
 
 from conftest import FIXTURES, Cli
 from test_quiet_runs import assert_quiet_and_untracked, unconfigured_env
+from newswash.flows.executor_choice import WARM_WORKERS_BYTES
 from newswash.warehouse.lock import writer_lock
 
 TABLES_KEYED_BY_ARTICLE = ("signatures", "duplicates")
@@ -193,19 +194,21 @@ def test_process_and_dask_executors_give_the_same_warehouse_as_local(
 
 
 def test_processes_executor_without_a_configured_api_shares_one_local_server(tmp_path: Path) -> None:
-    """The CLI's default path outside the test harness: no PREFECT_API_URL, so the run
+    """The CLI's default path outside the test harness, with an input big enough for warm workers: no PREFECT_API_URL, so the run
     starts its own Prefect server (``flows/api_server.py``) and its pool workers, forked
     from the fork server, report to it: no process falls back to starting Prefect's
     temporary server (as each worker, or a thread of the run, would without the run's URL)."""
     env = unconfigured_env(tmp_path / "prefect")
     db = tmp_path / "wh.duckdb"
     seeds = FIXTURES / "cleaners" / "seeds"
+    big = make_corpus(tmp_path / "big.jsonl", 1200)  # over WARM_WORKERS_BYTES: workers fork from the fork server
+    assert big.stat().st_size >= WARM_WORKERS_BYTES
     result = subprocess.run(
-        [sys.executable, "-m", "newswash.cli", "ingest", str(seeds), "--db", str(db), "--executor", "processes"],
+        [sys.executable, "-m", "newswash.cli", "ingest", str(seeds), str(big), "--db", str(db), "--executor", "processes"],
         env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr
     assert "Starting temporary server" not in result.stdout + result.stderr, result.stderr
     assert_quiet_and_untracked(result.stdout + result.stderr, tmp_path / "prefect")
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == len(list(seeds.glob("*.txt")))
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == len(list(seeds.glob("*.txt"))) + 1200

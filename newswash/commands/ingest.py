@@ -29,9 +29,10 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
 
 def ingest(locations: list[str], args: argparse.Namespace, settings: Settings) -> dict[str, int]:
     """Run the ingest flow and print its one-line counts and a summary. The run's Prefect
-    server and the fork server of its workers start first, and boot while Prefect is imported."""
+    server (and, for a big input, the fork server of its workers) start first, and boot while
+    Prefect is imported."""
     from newswash.flows.api_server import run_api
-    from newswash.flows.executor_choice import settings_for_run
+    from newswash.flows.executor_choice import settings_for_run, warm_workers
     from newswash.flows.fork_server import start_fork_server
     from newswash.flows.lifetime import reap_on_exit
     from newswash.sources import check_locations
@@ -40,7 +41,7 @@ def ingest(locations: list[str], args: argparse.Namespace, settings: Settings) -
     settings = settings_for_run(settings, locations, args.executor)
     reap_on_exit()
     with run_api(Path(args.db or settings.db_path).parent / "prefect") as api:
-        if settings.executor.kind == "processes":
+        if settings.executor.kind == "processes" and warm_workers(locations):
             start_fork_server()
         from newswash.flows.ingest import ingest as run_flow
 
