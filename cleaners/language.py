@@ -26,24 +26,27 @@ def language_of(declared: str | None, text: str) -> str | None:
     else the language py3langid identifies in ``text``; None for text without letters."""
     if declared:
         return _code(declared)
-    sample = text[:IDENTIFY_CHARS]
-    if not any(ch.isalpha() for ch in sample):
-        return None
-    return py3langid.classify(sample)[0]
+    sample = _sample(text)
+    return py3langid.classify(sample)[0] if sample else None
 
 
 def languages_of(declared: Sequence[str | None], texts: Sequence[str]) -> list[str | None]:
     """``language_of(declared[i], texts[i])`` for every i, the identifications done together."""
     out: list[str | None] = [_code(d) if d else None for d in declared]
-    samples = {i: text[:IDENTIFY_CHARS] for i, text in enumerate(texts) if not declared[i]}
-    asked = [i for i, sample in samples.items() if any(ch.isalpha() for ch in sample)]
-    for i, language in zip(asked, _classify_all([samples[i] for i in asked])):
+    samples = {i: sample for i, text in enumerate(texts) if not declared[i] and (sample := _sample(text))}
+    for i, language in zip(samples, _classify_all(list(samples.values()))):
         out[i] = language
     return out
 
 
 def _code(declared: str) -> str:
     return declared.replace("_", "-").split("-")[0].lower()
+
+
+def _sample(text: str) -> str | None:
+    """What of ``text`` py3langid reads; None when it holds no letter."""
+    sample = text[:IDENTIFY_CHARS]
+    return sample if any(ch.isalpha() for ch in sample) else None
 
 
 def _classify_all(samples: list[str]) -> list[str]:

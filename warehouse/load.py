@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from newswash.cleaners.boilerplate import LineCounts
 from newswash.dedup import (
-    Assignment, DedupSettings, Fingerprints, MemoryStore, assign, joined, published_key, reassign, settle,
+    Assignment, DedupSettings, Fingerprints, MemoryStore, assign, band_keys, joined, published_key, reassign, settle,
 )
 from newswash.records import Article, Failure
 from newswash.word_diff import changed_words, words
@@ -206,7 +206,7 @@ def pending_keys(con: duckdb.DuckDBPyConnection, settings: DedupSettings,
             "SELECT s.article_id, s.exact, s.size, s.signature, p.batch FROM signatures s "
             "JOIN pending_clusters p USING (article_id) WHERE article_id BETWEEN ? AND ? AND s.size > 0 "
             "ORDER BY article_id", [start, start + rows - 1]).fetch_arrow_table()
-        keys = sketches_of(table).fingerprints(settings).band_keys
+        keys = band_keys(sketches_of(table).signatures, settings.bands, settings.rows)
         yield pa.table({"key": keys.reshape(-1),
                         "id": np.repeat(table.column("article_id").to_numpy(), keys.shape[1]),
                         "batch": np.repeat(table.column("batch").to_numpy(), keys.shape[1])})
