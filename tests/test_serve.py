@@ -42,7 +42,7 @@ def _port_of_running_server(log: Path) -> str:
 def test_serve_runs_on_schedule_and_the_second_run_adds_nothing(tmp_path: Path) -> None:
     seeds = shutil.copytree(FIXTURES / "cleaners" / "seeds", tmp_path / "seeds")
     config = tmp_path / "serve.toml"
-    config.write_text(f'[[sources]]\nname = "seeds"\nkind = "path"\nlocation = "{seeds}"\ninterval = 60\n')
+    config.write_text(f'[[sources]]\nname = "seeds"\nkind = "path"\nlocation = "{seeds}"\ninterval = 15\n')
     db = tmp_path / "served.duckdb"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # the embedded default
     serve = subprocess.Popen(
