@@ -25,8 +25,9 @@ Usage: ``.venv/bin/python bench/dedup_speed.py [--n 100000] [--workers 2] [--no-
 process, which loads it with ``load_batch`` into a temporary DuckDB file (and its dedup index
 beside it). At each size of ``--at`` and at ``--n`` stored, it times ``--repeats`` batches of
 ``--per-batch`` (the pipeline's default batch size) and one of ``--new`` (about 30% copies,
-most of them of stored ones), fingerprinting in the main process included, with the time of
-each load step and the peak memory (``VmHWM`` of the main process, and the sampled RSS of it
+most of them of stored ones): its dedup and load (``load_batch``: what a run's flow process
+does with a batch), with the time of each load step, and apart the fingerprints and line counts
+computed before it in the main process (a worker's share in a run), and the peak memory (``VmHWM`` of the main process, and the sampled RSS of it
 and its workers). ``--pad N`` then writes N articles of random signatures straight with SQL
 (distinct stories: millions stored without generating millions of texts) and times the batches
 again. With ``--check`` (a smaller ``--n``) the clusters at every size are compared with the
@@ -583,24 +584,28 @@ def _load_stored(args: argparse.Namespace, settings: DedupSettings, text_file: T
                           f" {timer.take()})", flush=True)
                 if args.check:
                     labels.append((loaded, _cluster_labels(con)))
-                times = []
+                times, prepared = [], []
                 for lo, hi in bounds:
                     docs = text_file.texts(lo, hi)
                     t = time.perf_counter()
-                    fp = fingerprint(docs, settings)
-                    fingerprinting = time.perf_counter() - t
-                    c = load.load_batch(con, run_id, bench_articles(lo, docs, published), fp, settings)
+                    articles = bench_articles(lo, docs, published)
+                    fp, line_counts = fingerprint(docs, settings), count_lines(articles)  # a worker's share in a run
+                    prepared.append(time.perf_counter() - t)
+                    t = time.perf_counter()
+                    c = load.load_batch(con, run_id, articles, fp, settings, line_counts)
                     times.append(time.perf_counter() - t)
                     copies_of_stored = sum(1 for i in range(lo, hi) if source[i] < lo)
-                    print(f"  batch    {hi - lo:,} new against {loaded:,} stored in {times[-1]:.2f} s"
-                          f" (fingerprints {fingerprinting:.2f}s, {timer.take()})  exact {c.exact_duplicates:,}"
-                          f" near {c.near_duplicates:,} ({copies_of_stored:,} generated as copies of stored ones)",
-                          flush=True)
+                    print(f"  batch    {hi - lo:,} new against {loaded:,} stored: dedup and load {times[-1]:.2f} s"
+                          f" ({timer.take()}), after fingerprints and line counts {prepared[-1]:.2f}s"
+                          f"  exact {c.exact_duplicates:,} near {c.near_duplicates:,}"
+                          f" ({copies_of_stored:,} generated as copies of stored ones)", flush=True)
                     loaded += hi - lo
                 per_batch = sorted(times[:-1])
-                print(f"at {stored:,} stored: batch of {args.per_batch:,} median {per_batch[len(per_batch) // 2]:.2f} s,"
-                      f" {args.new:,} new {times[-1]:.2f} s  {memory.describe()}", flush=True)
-                start += sum(times)  # the bulk rate counts bulk batches only
+                print(f"at {stored:,} stored: dedup and load of a batch of {args.per_batch:,} median"
+                      f" {per_batch[len(per_batch) // 2]:.2f} s, of {args.new:,} new {times[-1]:.2f} s"
+                      f" ({times[-1] + prepared[-1]:.2f} s with its fingerprints and line counts)  {memory.describe()}",
+                      flush=True)
+                start += sum(times) + sum(prepared)  # the bulk rate counts bulk batches only
             if args.check:
                 labels.append((loaded, _cluster_labels(con)))
 

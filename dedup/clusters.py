@@ -16,6 +16,7 @@ import numpy as np
 from .fingerprint import Fingerprints
 from .lsh import band_keys, candidate_pairs
 from .settings import DedupSettings
+from .sets import isin, setdiff, unique, unique_inverse
 from .verify import verify_rows
 
 EXACT = "exact"
@@ -114,7 +115,7 @@ def components(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Connected components of the graph with edges (a[i], b[i]): (nodes, label of each),
     nodes sorted, a label being the smallest node of its component. Vectorised: each pass
     hooks every edge's larger label onto its smaller one, then jumps pointers to the roots."""
-    nodes, inverse = np.unique(np.concatenate([a, b]).astype(np.int64), return_inverse=True)
+    nodes, inverse = unique_inverse(np.concatenate([a, b]).astype(np.int64))
     x, y = inverse[: len(a)], inverse[len(a) :]
     parent = np.arange(len(nodes))
     while True:
@@ -203,7 +204,7 @@ def joined(store: ClusterStore, sketches: Sketches, a: np.ndarray, b: np.ndarray
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     kinds, _ = sketches.compare(a, b, settings)
     matched = kinds != None  # noqa: E711 - elementwise on an object array
-    members, clusters = store.cluster_members(np.unique(b[matched]))
+    members, clusters = store.cluster_members(unique(b[matched]))
     return np.concatenate([a[matched], members]), np.concatenate([b[matched], clusters])
 
 
@@ -216,7 +217,7 @@ def settle(store: ClusterStore, ids: np.ndarray, published: np.ndarray, sketches
     if not len(nodes):
         return Assignment.nothing(len(ids))
 
-    is_new = np.isin(nodes, ids)
+    is_new = isin(nodes, ids)
     old = nodes[~is_new]
     sketches = _with_stored(sketches, store, nodes)
     when = np.empty(len(nodes), dtype=np.int64)
@@ -228,7 +229,7 @@ def settle(store: ClusterStore, ids: np.ndarray, published: np.ndarray, sketches
     duplicate, duplicate_of = nodes[copies], canonical[copies]
     kind, similarity = sketches.compare(duplicate, duplicate_of, settings)
     kind[kind == None] = "near"  # noqa: E711 joined through other members, not directly similar
-    new = np.isin(duplicate, ids)
+    new = isin(duplicate, ids)
     return Assignment(nodes, canonical, duplicate, duplicate_of, kind.astype(str), similarity, len(ids),
                       int(np.sum(new & (kind == EXACT))), int(np.sum(new & (kind != EXACT))))
 
@@ -241,7 +242,7 @@ class _Without:
 
     def stored_candidates(self, keys: np.ndarray, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rows, stored = self.store.stored_candidates(keys, exact)
-        outside = ~np.isin(stored, self.ids)
+        outside = ~isin(stored, self.ids)
         return rows[outside], stored[outside]
 
     def sketches(self, ids: np.ndarray) -> Sketches:
@@ -265,7 +266,7 @@ def reassign(store: ClusterStore, ids: np.ndarray, fp: Fingerprints, published: 
 
 def _with_stored(sketches: Sketches, store: ClusterStore, ids: np.ndarray) -> Sketches:
     """``sketches`` plus the stored ones of ``ids`` they lack."""
-    missing = np.setdiff1d(ids, sketches.ids)
+    missing = setdiff(ids, sketches.ids)
     return sketches + store.sketches(missing) if len(missing) else sketches
 
 

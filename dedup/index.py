@@ -30,6 +30,7 @@ from .clusters import Sketches
 from .fingerprint import Fingerprints
 from .lsh import band_keys
 from .settings import DedupSettings
+from .sets import unique, unique_inverse
 
 MANIFEST = "manifest.json"
 SKETCHES = "sketches.bin"
@@ -38,11 +39,15 @@ REBUILD_ROWS = 200_000  # rows per segment while rebuilding
 
 
 def probe_sorted(values: np.ndarray, ids: np.ndarray, probes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(probe index, id) for every ``values`` entry equal to a probe (``values`` sorted, ``ids[j]`` its id)."""
-    lo, hi = np.searchsorted(values, probes, "left"), np.searchsorted(values, probes, "right")
-    counts = hi - lo
+    """(probe index, id) for every ``values`` entry equal to a probe (``values`` sorted, ``ids[j]`` its id).
+    Most probes find nothing: only those that do are searched for the end of their run."""
+    lo = np.searchsorted(values, probes, "left")
+    hit = np.flatnonzero(lo < len(values))
+    hit = hit[np.asarray(values[lo[hit]]) == probes[hit]]
+    lo = lo[hit]
+    counts = np.searchsorted(values, probes[hit], "right") - lo
     starts = np.repeat(lo - np.cumsum(np.r_[0, counts[:-1]]), counts)
-    return np.repeat(np.arange(len(probes)), counts), np.asarray(ids[starts + np.arange(counts.sum())])
+    return np.repeat(hit, counts), np.asarray(ids[starts + np.arange(counts.sum())])
 
 
 def index_keys(exact: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -145,7 +150,7 @@ class StoredIndex:
 
     def sketches(self, ids: np.ndarray) -> Sketches:
         """The sketches of ``ids`` (each must be present), in ascending id order."""
-        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        ids = unique(np.asarray(ids, dtype=np.int64))
         if len(ids) and ids.max() > self.m.covered:
             raise KeyError("article ids without a sketch")
         rows = self._rows()[ids] if len(ids) else np.zeros(0, self.dtype)
@@ -172,12 +177,12 @@ class StoredIndex:
         p, stored = p[keep], stored[keep]
         rows, column = p // width, p % width
         # The check: each stored article's keys as its current signature gives them (read once an article).
-        distinct, which = np.unique(stored, return_inverse=True)
+        distinct, which = unique_inverse(stored)
         current = self._rows()[distinct]
         theirs = index_keys(current["exact"], band_keys(current["signature"], self.bands, self.band_rows))
         live = (current["size"][which] > 0) & (theirs[which, column] == flat[p])
         live &= (column < width - 1) | (current["exact"][which] == exact[rows])
-        packed = np.unique(rows[live] * (self.m.covered + 1) + stored[live])
+        packed = unique(rows[live] * (self.m.covered + 1) + stored[live])
         return packed // (self.m.covered + 1), packed % (self.m.covered + 1)
 
     # Files.

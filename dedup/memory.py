@@ -11,6 +11,7 @@ from .clusters import Assignment, Sketches, assign, published_key
 from .fingerprint import Fingerprints, fingerprint
 from .index import probe_sorted
 from .settings import DedupSettings
+from .sets import isin, unique
 
 
 class MemoryStore:
@@ -48,7 +49,7 @@ class MemoryStore:
         order = np.argsort(self.stored.exact, kind="stable")
         exact_rows, exact_ids = probe_sorted(self.stored.exact[order], self.stored.ids[order], exact)
         width = len(self.stored.ids) + 1
-        packed = np.unique(np.concatenate([key_rows // bands, exact_rows]) * width + np.concatenate([key_ids, exact_ids]))
+        packed = unique(np.concatenate([key_rows // bands, exact_rows]) * width + np.concatenate([key_ids, exact_ids]))
         return packed // width, packed % width
 
     def sketches(self, ids: np.ndarray) -> Sketches:
@@ -57,7 +58,7 @@ class MemoryStore:
                         self.stored.signatures[rows])
 
     def cluster_members(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        wanted = np.isin(self.cluster_id, self.cluster_id[ids]) & (self.cluster_id != self.stored.ids)
+        wanted = isin(self.cluster_id, self.cluster_id[ids]) & (self.cluster_id != self.stored.ids)
         return self.stored.ids[wanted], self.cluster_id[wanted]
 
     def published(self, ids: np.ndarray) -> np.ndarray:

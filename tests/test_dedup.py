@@ -25,6 +25,7 @@ from newswash.dedup import (
     published_key,
     verify_pairs,
 )
+from newswash.dedup import sets
 from newswash.dedup.hashing import fmix64
 from newswash.dedup.normalize import clean, is_spaceless, prepare, readable_form, token_texts
 from newswash.dedup.settings import lsh_params
@@ -259,3 +260,18 @@ def test_permutations_are_datasketchs(num_perm: int, seed: int) -> None:
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
     ours = permutations(num_perm, seed)
     assert np.array_equal(ours[0], a.astype(np.uint32)) and np.array_equal(ours[1], b.astype(np.uint32))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_set_operations_by_sorting_equal_numpys(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    size, spread = [(0, 5), (1, 3), (50, 10), (5_000, 1_000), (20_000, 2**62), (3, 1)][seed]
+    values = rng.integers(-spread, spread, size, dtype=np.int64)
+    other = rng.integers(-spread, spread, size // 2 + seed, dtype=np.int64)
+    assert np.array_equal(sets.unique(values), np.unique(values))
+    distinct, inverse = sets.unique_inverse(values)
+    expected, expected_inverse = np.unique(values, return_inverse=True)
+    assert np.array_equal(distinct, expected) and np.array_equal(inverse, expected_inverse)
+    assert np.array_equal(sets.isin(values, other), np.isin(values, other))
+    assert np.array_equal(sets.isin(values, other[:0]), np.isin(values, other[:0]))
+    assert np.array_equal(sets.setdiff(values, other), np.setdiff1d(values, other))

@@ -14,6 +14,7 @@ from newswash.cleaners.boilerplate import LineCounts
 from newswash.dedup import (
     Assignment, DedupSettings, Fingerprints, MemoryStore, assign, band_keys, joined, published_key, reassign, settle,
 )
+from newswash.dedup.sets import unique
 from newswash.records import Article, Failure
 from newswash.word_diff import changed_words, words
 from newswash.warehouse.boilerplate import add_line_counts
@@ -235,7 +236,7 @@ def cluster_pending(con: duckdb.DuckDBPyConnection, run_id: int, settings: Dedup
             a.append(part[comparable[rows]])
             b.append(stored)
     a, b = np.concatenate(a), np.concatenate(b)
-    sketches = store.sketches(np.unique(np.concatenate([a, b])))
+    sketches = store.sketches(unique(np.concatenate([a, b])))
     edges_a, edges_b = joined(store, sketches, a, b, settings)
     members, clusters = store.cluster_members(ids)  # the clusters each batch formed within itself
     result = settle(store, ids, store.published(ids), sketches, np.concatenate([edges_a, members]),
