@@ -58,13 +58,13 @@ def read_file(path: Path) -> Iterator[Article | Failure]:
     if suffix not in READABLE_SUFFIXES:
         yield Failure(str(path), "read", f"unsupported file type {suffix or '(none)'!r}")
         return
+    if suffix == ".jsonl":
+        yield from _read_jsonl(path)
+        return
     try:
         raw = path.read_bytes()
     except OSError as exc:
         yield Failure(str(path), "read", f"cannot read file: {exc.strerror or exc}")
-        return
-    if suffix == ".jsonl":  # JSON text is UTF-8
-        yield from _read_jsonl(path, raw.decode("utf-8", errors="replace"))
         return
     yield Article(
         url=path.resolve().as_uri(),
@@ -75,18 +75,27 @@ def read_file(path: Path) -> Iterator[Article | Failure]:
     )
 
 
-def _read_jsonl(path: Path, text: str) -> Iterator[Article | Failure]:
+def _read_jsonl(path: Path) -> Iterator[Article | Failure]:
+    """One Article or Failure a non-blank line, read a line at a time (a file of millions of
+    records is never held whole)."""
     resolved = path.resolve()
-    for lineno, line in enumerate(text.split("\n"), start=1):  # JSON Lines end at \n only
-        if not line.strip():
-            continue
-        location = f"{path}:{lineno}"
-        try:
-            yield _record_to_article(json.loads(line), resolved)
-        except json.JSONDecodeError as exc:
-            yield Failure(location, "read", f"line {lineno}: invalid JSON ({exc.msg})")
-        except (ValueError, RecursionError) as exc:
-            yield Failure(location, "read", f"line {lineno}: {exc}")
+    lineno = 0
+    try:
+        with path.open("rb") as lines:
+            for lineno, raw in enumerate(lines, start=1):  # JSON Lines end at \n only: so does a binary file's line
+                line = raw.decode("utf-8", errors="replace")  # JSON text is UTF-8
+                if not line.strip():
+                    continue
+                location = f"{path}:{lineno}"
+                try:
+                    yield _record_to_article(json.loads(line), resolved)
+                except json.JSONDecodeError as exc:
+                    yield Failure(location, "read", f"line {lineno}: invalid JSON ({exc.msg})")
+                except (ValueError, RecursionError) as exc:
+                    yield Failure(location, "read", f"line {lineno}: {exc}")
+    except OSError as exc:
+        where = f"{path}:{lineno + 1}" if lineno else str(path)
+        yield Failure(where, "read", f"cannot read file: {exc.strerror or exc}")
 
 
 def _record_to_article(record: object, path: Path) -> Article:

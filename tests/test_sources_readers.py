@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import json
+import os
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,7 +13,9 @@ import pytest
 
 from newswash.sources.charset import decode
 from newswash.sources.discovery import canonical_link, classify, feed_links
+from newswash.records import Article, Failure
 from newswash.sources.feeds import parse_feed
+from newswash.sources.files import read_file
 from newswash.sources.fetcher import Response
 from newswash.sources.robots import RobotRules
 from newswash.sources.sitemaps import parse_sitemap
@@ -145,3 +150,33 @@ def test_warc_payloads_are_decoded_and_a_cut_record_is_a_failure(tmp_path: Path)
     results = list(read_warc(cut))
     assert [r.url for r in results[:1]] == ["https://news.example/plain.html"]
     assert len(results) == 2 and "gzip.html is cut short" in results[1].reason
+
+
+def test_a_jsonl_file_is_read_a_line_at_a_time(tmp_path: Path) -> None:
+    """The first record arrives while the writer still holds the rest back (a named pipe):
+    a file of millions of records is never read whole into memory."""
+    pipe = tmp_path / "records.jsonl"
+    os.mkfifo(pipe)
+    second, held_back = threading.Event(), []
+
+    def write() -> None:
+        with pipe.open("w", encoding="utf-8") as out:
+            out.write(json.dumps({"url": "https://news.example/1", "text": "First story."}) + "\n")
+            out.flush()
+            held_back.append(second.wait(10))  # False: the reader waited for the end of the file
+            out.write("not json\n" + json.dumps({"url": "https://news.example/3", "text": "Third. \u00e9"}))
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        records = read_file(pipe)
+        first = next(records)
+        assert isinstance(first, Article) and first.content == "First story."
+        second.set()
+        rest = list(records)
+    finally:
+        second.set()
+        writer.join(30)
+    assert held_back == [True]
+    assert isinstance(rest[0], Failure) and rest[0].reason.startswith("line 2: invalid JSON")
+    assert isinstance(rest[1], Article) and rest[1].url == "https://news.example/3" and rest[1].content == "Third. \u00e9"
