@@ -36,10 +36,13 @@ in-memory ``cluster`` partition of the same documents.
 Usage: ``.venv/bin/python bench/dedup_speed.py --stored [--n 1000000] [--at 100000] [--pad 4000000]
 [--workers 2] [--batch-size 50000] [--per-batch 2000] [--new 10000] [--tmp DIR] [--check]``
 
-With the dedup index (issue 16; 2-vCPU VM oversubscribed 4-8x by other jobs, so slow in absolute
-terms): 1,000,000 stored in 1,158 s, peak RSS 2.61 GiB main process, 2.97 GiB in all; batches
-of 2,000 against 1,000,000 stored median 7.6 s, 10,000 new 15.5 s (cluster_batch 4.9 s); against
-100,000 stored 5.2 s and 6.9 s (cluster_batch 0.7 s).
+Quiet machine, with the dedup index and set operations by sorting (dedup/sets.py), ``--n 1000000
+--at 100000 --pad 4000000``: 1,000,000 stored in 225.8 s, 2.69 GiB main process, 3.04 GiB in all
+(cluster_batch 76.6 s, write_batch 99.2 s); dedup and load of 10,000 new against 100,000 stored 1.12 s,
+against 1,000,000 1.81 s, against 5,016,000 2.28 s (fingerprints and line counts apart: 1.9-2.5 s);
+batches of 2,000 median 0.39 / 0.78 / 1.10 s.
+Earlier, with the dedup index on a 2-vCPU VM oversubscribed 4-8x by other jobs: 1,000,000 stored in
+1,158 s, 2.97 GiB in all.
 Before (the candidate join in SQL over every stored band key):
 Measured (2-vCPU dev VM shared with other jobs, batches of 50,000; "cluster" includes the candidate join):
     before (1 worker, line counts and an indexed upsert in the loader, checkpoint after each batch):

@@ -16,6 +16,12 @@ process of its own (default settings, ``--db`` under ``DIR``):
    tenth of its batches (from the time its "batch loaded" lines arrive);
 2. each small file into the big warehouse and into an empty one: run time as the warehouse
    records it (``runs.finished_at - started_at``), medians of ``--repeats``.
+
+Measured (quiet 2-core machine, defaults, JSONL read a line at a time): 2,000,000 in 2,287 s, peak
+RSS of all its processes 3.51 GiB, 1,536 records/s in the first tenth and 497 in the last (0.32x);
+20,000 new into it 38.2 s against 18.0 s into an empty warehouse (2.13x). What grows: learned
+boilerplate's line counts (read and merged against every stored line of the sources), the stored
+sketches and candidates of popular band keys, the stored-URL check.
 """
 
 from __future__ import annotations
