@@ -2,8 +2,9 @@
 
 numpy 2.4's ``np.unique`` without ``return_index``/``return_inverse`` (and so ``np.isin`` and
 ``np.setdiff1d``, which call it) hashes the values, and on millions of int64 that is 10 to 60
-times slower than a sort: 2.6 s against 0.05 s for 4.5 million ids, most of a batch's dedup
-time against a warehouse of a million. These give the same results as numpy's, sorted.
+times slower than a sort: 2.6 s against 0.05 s for 4.5 million ids (one unique of a batch's
+candidate hits was 11% of the loading process against a warehouse of a million). These give the
+same results as numpy's, sorted.
 """
 
 from __future__ import annotations
