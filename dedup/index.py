@@ -3,13 +3,10 @@ what the batch costs, whatever is stored.
 
 A folder holds ``sketches.bin``, one fixed-width row per article id (ids are dense: row ``i``
 is article ``i``), and the index keys (each article's band keys and its exact hash's first 64
-bits) with their ids in sorted segments (``keys-N.npy``, ``ids-N.npy``), memory-mapped and
-probed with ``np.searchsorted``. Each ``put`` appends one small segment; the two newest merge
-while the older is less than twice the newer (a binary counter: about log2(stored / batch)
-segments, each key rewritten as often), in slices of the key range so that a merge holds a few
-MB whatever the segments' size. ``manifest.json`` (replaced atomically, written last) says
-which segments count and the highest id covered: files it does not name are leftovers of a
-crash and are removed.
+bits) with their ids in sorted segments (``keys-N.npy``, ``ids-N.npy``: ``dedup/segments.py``),
+each ``put`` appending one. ``manifest.json`` (replaced atomically, written last) says which
+segments count and the highest id covered: files it does not name are leftovers of a crash
+and are removed.
 
 A key is a hint, the row is the truth: a probe's hits are checked against the keys recomputed
 from the rows' current signatures, so an article whose signature is rewritten (``put`` again)
@@ -29,25 +26,14 @@ import numpy as np
 from .clusters import Sketches
 from .fingerprint import Fingerprints
 from .lsh import band_keys
+from .segments import SegmentState, Segments
 from .settings import DedupSettings
 from .sets import unique, unique_inverse
 
 MANIFEST = "manifest.json"
 SKETCHES = "sketches.bin"
-MERGE_SLICE = 4_000_000  # keys per slice of a merge (about 50 MB with their ids)
 REBUILD_ROWS = 200_000  # rows per segment while rebuilding
-
-
-def probe_sorted(values: np.ndarray, ids: np.ndarray, probes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(probe index, id) for every ``values`` entry equal to a probe (``values`` sorted, ``ids[j]`` its id).
-    Most probes find nothing: only those that do are searched for the end of their run."""
-    lo = np.searchsorted(values, probes, "left")
-    hit = np.flatnonzero(lo < len(values))
-    hit = hit[np.asarray(values[lo[hit]]) == probes[hit]]
-    lo = lo[hit]
-    counts = np.searchsorted(values, probes[hit], "right") - lo
-    starts = np.repeat(lo - np.cumsum(np.r_[0, counts[:-1]]), counts)
-    return np.repeat(hit, counts), np.asarray(ids[starts + np.arange(counts.sum())])
+REBUILD_SLACK = 40_000_000  # stale keys tolerated beyond as many as the live ones
 
 
 def index_keys(exact: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -62,17 +48,14 @@ def _row_dtype(num_perm: int) -> np.dtype:
     return np.dtype([("present", "u1"), ("size", "<i8"), ("exact", "S32"), ("signature", "<u4", (num_perm,))])
 
 
-@dataclass
-class _Manifest:
+@dataclass(kw_only=True)
+class _Manifest(SegmentState):  # entries: keys in the segments, stale ones included
     num_perm: int
     bands: int
     rows: int
     covered: int = 0  # the highest article id put
     count: int = 0  # rows present
-    entries: int = 0  # keys in the segments, stale ones included
     dirty: bool = False  # signatures were being rewritten: the rows may be behind the warehouse
-    next_segment: int = 0
-    segments: list[list[int]] | None = None  # [number, length] of each segment, oldest first
 
 
 class StoredIndex:
@@ -139,8 +122,8 @@ class StoredIndex:
             self._write_rows(ids, fp)
             comparable = np.asarray(fp.sizes) > 0
             keys = index_keys(np.array(fp.exact, dtype="S32")[comparable], fp.band_keys[comparable])
-            self._append(keys.reshape(-1), np.repeat(ids[comparable], keys.shape[1]))
-            if self.m.entries > 2 * self.m.count * (self.bands + 1) + 10 * MERGE_SLICE:
+            self._keys.append(keys.reshape(-1), np.repeat(ids[comparable], keys.shape[1]))
+            if self.m.entries > 2 * self.m.count * (self.bands + 1) + REBUILD_SLACK:
                 self._rebuild_segments()
         self.m.dirty = False
         self._save()
@@ -164,15 +147,7 @@ class StoredIndex:
         probes = index_keys(exact, keys)
         width = probes.shape[1]
         flat = probes.reshape(-1)
-        order = np.argsort(flat)
-        found_p, found_id = [], []
-        for keys_file, ids_file in self._segments():
-            p, i = probe_sorted(keys_file, ids_file, flat[order])
-            found_p.append(order[p])
-            found_id.append(i.astype(np.int64))
-        if not found_p:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        p, stored = np.concatenate(found_p), np.concatenate(found_id)
+        p, stored = self._keys.probe(flat)
         keep = stored < below if below is not None else np.ones(len(stored), bool)
         p, stored = p[keep], stored[keep]
         rows, column = p // width, p % width
@@ -187,8 +162,12 @@ class StoredIndex:
 
     # Files.
 
+    @property
+    def _keys(self) -> Segments:
+        return Segments(self.folder, self.m)
+
     def _empty(self) -> _Manifest:
-        return _Manifest(self.num_perm, self.bands, self.band_rows, segments=[])
+        return _Manifest(num_perm=self.num_perm, bands=self.bands, rows=self.band_rows)
 
     def _read_manifest(self) -> _Manifest:
         try:
@@ -203,7 +182,7 @@ class StoredIndex:
 
     def _remove_leftovers(self) -> None:
         """Files the manifest does not name: a crashed write's, or segments merged since."""
-        named = {SKETCHES, MANIFEST} | {f"{kind}-{n}.npy" for n, _ in self.m.segments for kind in ("keys", "ids")}
+        named = {SKETCHES, MANIFEST} | self._keys.files()
         for leftover in self.folder.iterdir():
             if leftover.name not in named:
                 leftover.unlink()
@@ -235,59 +214,13 @@ class StoredIndex:
         del rows
         self.m.covered = max(self.m.covered, int(ids.max()))
 
-    def _segments(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [(np.load(self.folder / f"keys-{n}.npy", mmap_mode="r"), np.load(self.folder / f"ids-{n}.npy", mmap_mode="r"))
-                for n, _ in self.m.segments]
-
-    def _new_segment(self, length: int) -> tuple[int, np.ndarray, np.ndarray]:
-        n = self.m.next_segment
-        self.m.next_segment += 1
-        keys = np.lib.format.open_memmap(self.folder / f"keys-{n}.npy", "w+", np.int64, (length,))
-        ids = np.lib.format.open_memmap(self.folder / f"ids-{n}.npy", "w+", np.uint32, (length,))
-        return n, keys, ids
-
-    def _append(self, keys: np.ndarray, ids: np.ndarray) -> None:
-        """One sorted segment of these keys, then the merges the binary counter asks for (the
-        manifest names the result when it is saved; the merged files stay until then)."""
-        if not len(keys):
-            return
-        assert ids.max() < 2**32, "article ids beyond 2**32"
-        order = np.argsort(keys)
-        n, out_keys, out_ids = self._new_segment(len(keys))
-        out_keys[:], out_ids[:] = keys[order], ids[order]
-        out_keys.flush(), out_ids.flush()
-        self.m.segments.append([n, len(keys)])
-        self.m.entries += len(keys)
-        while len(self.m.segments) >= 2 and self.m.segments[-2][1] < 2 * self.m.segments[-1][1]:
-            self._merge_last_two()
-
-    def _merge_last_two(self) -> None:
-        (a_keys, a_ids), (b_keys, b_ids) = self._segments()[-2:]
-        if len(b_keys) > len(a_keys):
-            (a_keys, a_ids), (b_keys, b_ids) = (b_keys, b_ids), (a_keys, a_ids)
-        n, out_keys, out_ids = self._new_segment(len(a_keys) + len(b_keys))
-        splits = a_keys[MERGE_SLICE::MERGE_SLICE]
-        bounds_a = np.r_[0, np.searchsorted(a_keys, splits), len(a_keys)]
-        bounds_b = np.r_[0, np.searchsorted(b_keys, splits), len(b_keys)]
-        for s in range(len(bounds_a) - 1):
-            (a0, a1), (b0, b1) = bounds_a[s : s + 2], bounds_b[s : s + 2]
-            ka, kb = np.asarray(a_keys[a0:a1]), np.asarray(b_keys[b0:b1])
-            # Each key's place in the merged slice: its rank in its own run plus its rank in the other.
-            at_a = a0 + b0 + np.arange(len(ka)) + np.searchsorted(kb, ka, "left")
-            at_b = a0 + b0 + np.arange(len(kb)) + np.searchsorted(ka, kb, "right")
-            out_keys[at_a], out_ids[at_a] = ka, a_ids[a0:a1]
-            out_keys[at_b], out_ids[at_b] = kb, b_ids[b0:b1]
-        out_keys.flush(), out_ids.flush()
-        del a_keys, a_ids, b_keys, b_ids, out_keys, out_ids
-        self.m.segments[-2:] = [[n, self.m.segments[-2][1] + self.m.segments[-1][1]]]
-
     def _rebuild_segments(self) -> None:
         """The segments again from the present rows (stale keys gone)."""
-        self.m.segments, self.m.entries = [], 0
+        self._keys.clear()
         for lo in range(0, self.m.covered + 1, REBUILD_ROWS):
             rows = self._rows()[lo : lo + REBUILD_ROWS]
             ids = np.flatnonzero(rows["present"] & (rows["size"] > 0)) + lo
             part = rows[ids - lo]
             keys = index_keys(part["exact"], band_keys(part["signature"], self.bands, self.band_rows))
-            self._append(keys.reshape(-1), np.repeat(ids, keys.shape[1]))
+            self._keys.append(keys.reshape(-1), np.repeat(ids, keys.shape[1]))
         self._save()

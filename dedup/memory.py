@@ -9,7 +9,7 @@ import numpy as np
 
 from .clusters import Assignment, Sketches, assign, published_key
 from .fingerprint import Fingerprints, fingerprint
-from .index import probe_sorted
+from .segments import probe_sorted
 from .settings import DedupSettings
 from .sets import isin, unique
 

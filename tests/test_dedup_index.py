@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from newswash.dedup import DedupSettings, MemoryStore, fingerprint
-from newswash.dedup import index as index_module
+from newswash.dedup import segments as segments_module
 from newswash.dedup.index import StoredIndex
 from newswash.records import Article
 from newswash.warehouse.dedup_store import caught_up_index, index_folder
@@ -46,7 +46,7 @@ def _scan(stored: MemoryStore, fp) -> set[tuple[int, int]]:
 
 
 def test_candidates_equal_a_scan_of_everything_across_merges(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(index_module, "MERGE_SLICE", 500)  # merges in many slices
+    monkeypatch.setattr(segments_module, "MERGE_SLICE", 500)  # merges in many slices
     index, memory = StoredIndex.for_settings(tmp_path / "ix", SETTINGS), MemoryStore(SETTINGS)
     texts = _texts(1200, seed=1)
     for lo in range(0, 1100, 100):
