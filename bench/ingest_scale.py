@@ -59,20 +59,26 @@ def write_records(path: Path, corpus, lo: int, hi: int, chunk: int = 20_000) -> 
                 out.write(json.dumps(record) + "\n")
 
 
-def generate(data: Path, n: int, small: int, repeats: int, eval_dir: Path) -> None:
-    """``records.jsonl`` and the small files, unless already there."""
-    if (data / "records.jsonl").exists() and all((data / f"small-{k}.jsonl").exists() for k in range(repeats)):
-        return
-    data.mkdir(parents=True, exist_ok=True)
+def small_file(data: Path, round_: int, k: int) -> Path:
+    return data / (f"small-{k}.jsonl" if not round_ else f"small-r{round_}-{k}.jsonl")
+
+
+def generate(data: Path, n: int, small: int, repeats: int, eval_dir: Path, round_: int) -> None:
+    """``records.jsonl`` and the small files of ``round_``, unless already there."""
     t = time.perf_counter()
-    corpus, _ = generate_corpus(eval_texts(eval_dir), n)
-    write_records(data / "records.jsonl.tmp", corpus, 0, n)
-    (data / "records.jsonl.tmp").rename(data / "records.jsonl")
-    # New stories only: generated with copy rate 0 (another seed), urls after the big file's.
-    fresh, _ = generate_corpus(eval_texts(eval_dir), small * repeats, seed=99, copies=0.0)
-    for k in range(repeats):
-        write_records(data / f"small-{k}.jsonl", _Offset(fresh, n), n + k * small, n + (k + 1) * small)
-    print(f"generated {n:,} + {repeats} x {small:,} records in {time.perf_counter() - t:.0f} s", flush=True)
+    if not (data / "records.jsonl").exists():
+        data.mkdir(parents=True, exist_ok=True)
+        corpus, _ = generate_corpus(eval_texts(eval_dir), n)
+        write_records(data / "records.jsonl.tmp", corpus, 0, n)
+        (data / "records.jsonl.tmp").rename(data / "records.jsonl")
+    if not all(small_file(data, round_, k).exists() for k in range(repeats)):
+        # New stories only: generated with copy rate 0 (another seed a round), urls after the big file's
+        # and the earlier rounds'.
+        fresh, _ = generate_corpus(eval_texts(eval_dir), small * repeats, seed=99 + round_, copies=0.0)
+        first = n + round_ * repeats * small
+        for k in range(repeats):
+            write_records(small_file(data, round_, k), _Offset(fresh, first), first + k * small, first + (k + 1) * small)
+    print(f"input ready in {time.perf_counter() - t:.0f} s", flush=True)
 
 
 class _Offset:
@@ -146,15 +152,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", type=int, default=20_000, help="records of each small run")
     parser.add_argument("--repeats", type=int, default=3, help="small runs of each kind")
     parser.add_argument("--skip-big", action="store_true", help="use the big warehouse already in --data")
+    parser.add_argument("--round", type=int, default=0,
+                        help="small files of this round (with --skip-big: 1, 2, ... for stories the big one lacks)")
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="newsweb-dev folder")
     args = parser.parse_args(argv)
     if not (args.eval / "records.jsonl").exists():
         print(f"skipped: no newsweb-dev set at {args.eval}")
         return 0
-    generate(args.data, args.n, args.small, args.repeats, args.eval)
+    generate(args.data, args.n, args.small, args.repeats, args.eval, args.round)
     big = args.data / "big.duckdb"
     if not args.skip_big:
-        for leftover in (big, big.with_name("big.duckdb.wal"), big.with_name("big-dedup"), big.with_name("big-warc")):
+        for leftover in (big, big.with_name("big.duckdb.wal"), big.with_name("big-dedup"), big.with_name("big-lines"),
+                         big.with_name("big-warc")):
             shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
         r = ingest(args.data / "records.jsonl", big)
         b, tenth = r["batches"], max(1, len(r["batches"]) // 10)
@@ -165,9 +174,9 @@ def main(argv: list[str] | None = None) -> int:
               f" after the first tenth {b[tenth - 1][2] / 2**30:.2f} GiB, at the end {b[-1][2] / 2**30:.2f} GiB", flush=True)
     into_big, into_empty = [], []
     for k in range(args.repeats):
-        small = args.data / f"small-{k}.jsonl"
+        small = small_file(args.data, args.round, k)
         empty = args.data / f"empty-{k}.duckdb"
-        for leftover in (empty, empty.with_name(f"empty-{k}-dedup")):
+        for leftover in (empty, empty.with_name(f"empty-{k}-dedup"), empty.with_name(f"empty-{k}-lines")):
             shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
         r = ingest(small, empty)
         into_empty.append(run_time(empty))

@@ -15,6 +15,7 @@ from newswash.cleaners.boilerplate import (
     SITE_BOILERPLATE,
     BoilerplateSettings,
     LineCounts,
+    body_line_hashes,
     count_lines,
     line_hash,
     comparable_line,
@@ -27,6 +28,11 @@ from newswash.warehouse.store import open_warehouse
 
 PROMO = "Get our free daily briefing"
 ABOUT = "Acme Corp is a global provider of widgets and employs around 1,300 people worldwide."
+
+def lines_of(articles: list[Article], source: str | None = None) -> set[tuple[str, int]]:
+    """The (source, line hash) pairs of ``articles`` (under ``source`` when given)."""
+    return {(source or a.source, h) for a in articles for h in body_line_hashes(a)}
+
 
 def bp_settings(**changes: object) -> BoilerplateSettings:
     """The bundled [boilerplate] settings with ``changes``."""
@@ -132,26 +138,67 @@ def test_cleaner_reads_boilerplate_table(tmp_path: Path) -> None:
 def test_warehouse_counts_round_trip(tmp_path: Path) -> None:
     with open_warehouse(tmp_path / "w.duckdb") as con:
         first = [story(i) for i in range(3)]
+        asked = lines_of(first) | lines_of(first, "missing")
         con.execute("BEGIN")
         add_line_counts(con, first)
         con.execute("ROLLBACK")
-        assert load_line_counts(con, ["acme"]) == LineCounts()
+        assert load_line_counts(con, asked) == LineCounts()
         con.execute("BEGIN")
         add_line_counts(con, first)
         add_line_counts(con, [story(3), story(4, source="other")])
         con.execute("COMMIT")
-        stored = load_line_counts(con, ["acme", "missing"])
+        stored = load_line_counts(con, asked)
         assert stored.articles == {"acme": 4}
         assert stored.lines[("acme", line_hash(PROMO))] == 4
         assert stored.lines[("acme", line_hash(story(0).body.split("\n\n")[0]))] == 1
-        only = load_line_counts(con, ["acme"], hashes=[line_hash(PROMO)])
+        assert not any(source == "missing" for source, _ in stored.lines)
+        only = load_line_counts(con, [("acme", line_hash(PROMO))])
         assert list(only.lines) == [("acme", line_hash(PROMO))]
         assert load_line_counts(con, []) == LineCounts()
     # a later run: the stored counts decide for a new article of the known site
     with open_warehouse(tmp_path / "w.duckdb") as con:
         late = story(50)
-        remove_site_boilerplate([late], load_line_counts(con, ["acme"]), bp_settings(min_source_articles=4, min_articles=3))
+        remove_site_boilerplate([late], load_line_counts(con, lines_of([late])),
+                                bp_settings(min_source_articles=4, min_articles=3))
         assert PROMO not in late.body
+
+
+def _sums(con, asked: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """The logs' totals for ``asked``, in SQL (the truth the index sums)."""
+    rows = con.execute("SELECT source, line_hash, sum(articles) FROM source_lines GROUP BY ALL").fetchall()
+    return {(s, h): int(n) for s, h, n in rows if (s, h) in asked}
+
+
+def test_the_line_index_sums_the_logs_across_merges_and_rebuilds(tmp_path: Path, monkeypatch) -> None:
+    """Counts read from the index beside the warehouse equal the logs' sums in SQL: through many
+    batches (segments merged in slices), with its folder deleted, and with a manifest from
+    another warehouse (entries that do not add up: rebuilt)."""
+    import shutil
+
+    from newswash.dedup import segments
+    monkeypatch.setattr(segments, "MERGE_SLICE", 7)
+    rng = random.Random(3)
+    extras = [f"Recurring line number {k} of the site." for k in range(12)]
+    batches = [[story(10 * b + i, source=rng.choice(["acme", "beta", "gamma"]),
+                      extra=tuple(rng.sample(extras, rng.randint(0, 5)))) for i in range(10)] for b in range(15)]
+    asked = set().union(*(lines_of(b) for b in batches)) | lines_of(batches[0], "beta") | {("acme", 12345)}
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        for b, batch in enumerate(batches):
+            add_line_counts(con, batch)
+            if b % 4 == 0:  # read between some batches: the index catches up by parts
+                assert dict(load_line_counts(con, asked).lines) == _sums(con, asked)
+        truth = _sums(con, asked)
+        assert max(truth.values()) > 10 and len(truth) > 150
+        assert dict(load_line_counts(con, asked).lines) == truth
+        with open_warehouse(tmp_path / "other.duckdb") as other:
+            add_line_counts(other, batches[0] + batches[1])
+            load_line_counts(other, asked)
+        shutil.rmtree(tmp_path / "w-lines")
+        assert dict(load_line_counts(con, asked).lines) == truth
+        shutil.copy(tmp_path / "other-lines" / "manifest.json", tmp_path / "w-lines" / "manifest.json")
+        assert dict(load_line_counts(con, asked).lines) == truth
+        stories = story_keys(batches[3])
+        assert load_line_counts(con, asked, stories).stories == stories
 
 
 def test_copies_of_one_story_in_a_batch_count_once() -> None:
@@ -175,12 +222,13 @@ def test_a_copy_of_a_story_counted_in_an_earlier_run_counts_nothing(tmp_path: Pa
         add_line_counts(con, [Article(url="https://acme.example/0/story", source="acme", body=body)])
         for i in range(1, 10):
             batch = [Article(url=f"https://acme.example/{i}/story", source="acme", body=body)]
-            stored = load_line_counts(con, ["acme"], stories=story_keys(batch))
+            stored = load_line_counts(con, lines_of(batch), stories=story_keys(batch))
             add_line_counts(con, batch, remove_site_boilerplate(batch, stored, settings))
             assert batch[0].body == body and not batch[0].error
         other = [Article(url="https://acme.example/other", source="acme", body="Another story entirely")]
-        add_line_counts(con, other, remove_site_boilerplate(other, load_line_counts(con, ["acme"], stories=story_keys(other)), settings))
-        stored = load_line_counts(con, ["acme"])
+        add_line_counts(con, other, remove_site_boilerplate(
+            other, load_line_counts(con, lines_of(other), stories=story_keys(other)), settings))
+        stored = load_line_counts(con, lines_of(other) | lines_of(batch))
     assert stored.articles["acme"] == 2  # the story once, the other story once
     assert stored.lines[("acme", line_hash("Short line of the story"))] == 1
 

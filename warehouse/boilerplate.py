@@ -1,83 +1,110 @@
 """Stored line counts for learned site boilerplate (see ``newswash.cleaners.boilerplate``).
 
-Both functions are plain SQL on the caller's connection and open no transaction of their
-own: call ``add_line_counts`` inside the batch's load transaction, so counts and articles
-are committed (or rolled back) together.
+``add_line_counts`` appends a batch's counts to the logs ``source_lines`` and ``source_stories``
+(and adds them to ``source_articles``) on the caller's connection, in no transaction of its own:
+call it inside the batch's load transaction, so counts and articles are committed (or rolled
+back) together. ``load_line_counts`` probes the sums kept beside the warehouse
+(``warehouse/line_index.py``), first caught up with the logs: its cost is the batch's, whatever
+is stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from operator import itemgetter
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from newswash.cleaners.boilerplate import LineCounts, count_lines
 from newswash.records import Article
-from newswash.warehouse.store import registered
+from newswash.warehouse.line_index import LineIndex
+from newswash.warehouse.store import beside, registered
+
+CATCH_UP_BATCHES = 50  # batches of log rows read at a time while the index catches up
 
 
 def load_line_counts(
-    con: duckdb.DuckDBPyConnection, sources: Iterable[str], hashes: Iterable[int] | None = None,
-    stories: Iterable[tuple[str, int]] = (),
+    con: duckdb.DuckDBPyConnection, lines: Iterable[tuple[str, int]], stories: Iterable[tuple[str, int]] = (),
 ) -> LineCounts:
-    """Stored counts for ``sources``; with ``hashes``, only those lines (a batch's own
-    lines are all the decision needs: pass them, a source's table grows with its articles);
-    and which of ``stories`` (``story_keys`` of a batch) were counted already."""
-    sources = sorted({s for s in sources if s})
+    """Stored counts of ``lines`` (``(source, line_hash)`` pairs: a batch's own lines are all
+    its decision needs) and of their sources' articles, and which of ``stories`` (``story_keys``
+    of a batch) were counted already."""
+    lines = [pair for pair in dict.fromkeys(lines) if pair[0]]
+    asked = [pair for pair in dict.fromkeys(stories) if pair[0]]
     counts = LineCounts()
+    sources = sorted({s for s, _ in lines} | {s for s, _ in asked})
     if not sources:
         return counts
-    asked = list(stories)
+    index = caught_up_lines(con)
     if asked:
-        with _registered_stories(con, "asked_stories", asked):
-            counts.stories.update(con.execute(
-                "SELECT source, story FROM source_stories JOIN asked_stories USING (source, story)").fetchall())
+        seen = index.counted([s for s, _ in asked], np.array([k for _, k in asked], np.int64))
+        counts.stories.update(asked[i] for i in np.flatnonzero(seen))
     with registered(con, "wanted_sources", source=pa.array(sources, pa.string())):
-        for source, n in con.execute(
+        counts.articles.update(dict(con.execute(
             "SELECT source, articles FROM source_articles WHERE source IN (SELECT source FROM wanted_sources)"
-        ).fetchall():
-            counts.articles[source] = n
-        query = "SELECT source, line_hash, articles FROM source_lines WHERE source IN (SELECT source FROM wanted_sources)"
-        if hashes is None:
-            rows = con.execute(query).fetch_arrow_table()
-        else:
-            with registered(con, "wanted_hashes", line_hash=pa.array(sorted(set(hashes)), pa.int64())):
-                rows = con.execute(query + " AND line_hash IN (SELECT line_hash FROM wanted_hashes)").fetch_arrow_table()
-    counts.lines.update(dict(zip(
-        zip(rows.column("source").to_pylist(), rows.column("line_hash").to_pylist()),
-        rows.column("articles").to_pylist(),
-    )))
+        ).fetchall()))
+    if lines:
+        found = index.line_counts([s for s, _ in lines], np.array([h for _, h in lines], np.int64))
+        counts.lines.update({lines[i]: int(found[i]) for i in np.flatnonzero(found)})
     return counts
+
+
+def caught_up_lines(con: duckdb.DuckDBPyConnection) -> LineIndex:
+    """The warehouse's line index with every logged row in it. An index whose rows do not add up
+    to the logs' up to the batch it covers (a warehouse copied back, a write that died) is
+    rebuilt; one behind (a batch committed since, a warehouse from before it) reads the rest."""
+    index = LineIndex(beside(con, "lines"))
+    tails = _tails(con, index.covered)
+    if index.entries != (tails[0] - tails[2], tails[1] - tails[3]):
+        index.reset()
+        tails = _tails(con, index.covered)
+    top = tails[4]
+    if top is None:
+        return index
+    none = np.zeros(0, np.int64)
+    for lo in range(index.covered + 1, top + 1, CATCH_UP_BATCHES):
+        bounds = [lo, lo + CATCH_UP_BATCHES - 1]
+        rows = con.execute("SELECT source, line_hash, articles FROM source_lines WHERE batch BETWEEN ? AND ?",
+                           bounds).fetch_arrow_table()
+        index.add(rows.column(0), _int64(rows.column(1)), _int64(rows.column(2)), [], none)
+        rows = con.execute("SELECT source, story FROM source_stories WHERE batch BETWEEN ? AND ?",
+                           bounds).fetch_arrow_table()
+        index.add([], none, none, rows.column(0), _int64(rows.column(1)))
+    index.save(top)
+    return index
+
+
+def _int64(column: pa.ChunkedArray) -> np.ndarray:
+    return column.to_numpy().astype(np.int64)
+
+
+def _tails(con: duckdb.DuckDBPyConnection, covered: int) -> tuple[int, int, int, int, int | None]:
+    """Rows of source_lines and source_stories in all, those past batch ``covered`` (read from the
+    newest row groups only: the logs are appended in batch order), and the highest batch past it."""
+    return con.execute(
+        "SELECT (SELECT count(*) FROM source_lines), (SELECT count(*) FROM source_stories), "
+        "(SELECT count(*) FROM source_lines WHERE batch > $1), (SELECT count(*) FROM source_stories WHERE batch > $1), "
+        "greatest((SELECT max(batch) FROM source_lines WHERE batch > $1), "
+        "(SELECT max(batch) FROM source_stories WHERE batch > $1))", [covered]).fetchone()
 
 
 def add_line_counts(
     con: duckdb.DuckDBPyConnection, articles: list[Article], counts: LineCounts | None = None
 ) -> None:
-    """Add the batch's counts (each article once per source and per distinct line) and
-    the stories they count to the stored ones. Call once per batch, with the articles
-    that were loaded; ``counts``, when given, are theirs (``count_lines(articles)``)."""
-    _add(con, count_lines(articles) if counts is None else counts)
-
-
-def _registered_stories(
-    con: duckdb.DuckDBPyConnection, name: str, stories: list[tuple[str, int]]
-) -> AbstractContextManager[None]:
-    """``(source, story_key)`` pairs as the table ``name`` (columns source, story)."""
-    return registered(con, name, source=pa.array([s for s, _ in stories], pa.string()),
-                      story=pa.array([k for _, k in stories], pa.int64()))
-
-
-def _add(con: duckdb.DuckDBPyConnection, counts: LineCounts) -> None:
-    """Stored counts plus ``counts``: MERGE joins the batch's rows to the stored ones (no
-    index on source_lines: keeping one up to date cost more than the join, see migration 013)."""
+    """Log the batch's counts (each article once per source and per distinct line) and the
+    stories they count. Call once per batch, with the articles that were loaded; ``counts``,
+    when given, are theirs (``count_lines(articles)``)."""
+    counts = count_lines(articles) if counts is None else counts
     if not counts.articles:
         return
-    with _registered_stories(con, "counted_stories", list(counts.stories)):
-        con.execute("INSERT INTO source_stories SELECT source, story FROM counted_stories")
-    keys = list(counts.lines)
+    batch = con.execute("SELECT nextval('line_batches')").fetchone()[0]
+    stories = list(counts.stories)
+    with registered(con, "counted_stories", source=pa.array(list(map(itemgetter(0), stories)), pa.string()),
+                    story=pa.array(list(map(itemgetter(1), stories)), pa.int64())):
+        con.execute("INSERT INTO source_stories (source, story, batch) SELECT source, story, ? FROM counted_stories",
+                    [batch])
     with registered(
         con, "boilerplate_sources",
         source=pa.array(list(counts.articles), pa.string()),
@@ -87,15 +114,12 @@ def _add(con: duckdb.DuckDBPyConnection, counts: LineCounts) -> None:
             "INSERT INTO source_articles SELECT source, articles FROM boilerplate_sources "
             "ON CONFLICT (source) DO UPDATE SET articles = source_articles.articles + excluded.articles"
         )
+    keys = list(counts.lines)
     with registered(
         con, "boilerplate_lines",
         source=pa.array(list(map(itemgetter(0), keys)), pa.string()),
         line_hash=pa.array(list(map(itemgetter(1), keys)), pa.int64()),
         articles=pa.array(list(counts.lines.values()), pa.int64()),
     ):
-        con.execute(
-            "MERGE INTO source_lines USING boilerplate_lines b "
-            "ON source_lines.source = b.source AND source_lines.line_hash = b.line_hash "
-            "WHEN MATCHED THEN UPDATE SET articles = source_lines.articles + b.articles "
-            "WHEN NOT MATCHED THEN INSERT (source, line_hash, articles) VALUES (b.source, b.line_hash, b.articles)"
-        )
+        con.execute("INSERT INTO source_lines (source, line_hash, articles, batch) "
+                    "SELECT source, line_hash, articles, ? FROM boilerplate_lines", [batch])

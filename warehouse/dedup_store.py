@@ -12,16 +12,14 @@ import pyarrow as pa
 
 from newswash.dedup import SIGNATURE_DTYPE, UNKNOWN_DATE, DedupSettings, Fingerprints, Sketches
 from newswash.dedup.index import StoredIndex
-from newswash.warehouse.store import registered
+from newswash.warehouse.store import beside, registered
 
 CATCH_UP_ROWS = 100_000  # ids of signatures read from DuckDB at a time while the index catches up
 
 
 def index_folder(con: duckdb.DuckDBPyConnection) -> Path:
     """``<warehouse>-dedup/`` next to the DuckDB file."""
-    path = Path(con.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0])
-    return path.with_name(f"{path.stem}-dedup")
+    return beside(con, "dedup")
 
 
 def caught_up_index(con: duckdb.DuckDBPyConnection, settings: DedupSettings) -> StoredIndex:
@@ -30,17 +28,25 @@ def caught_up_index(con: duckdb.DuckDBPyConnection, settings: DedupSettings) -> 
     ``dirty`` by signatures rewritten in a run that died, is rebuilt; one behind (a run killed
     between a batch's commit and its ``put``, a warehouse from before the index) reads the rest."""
     index = StoredIndex.for_settings(index_folder(con), settings)
-    highest, below = con.execute(
-        "SELECT coalesce(max(article_id), 0), count(*) FILTER (WHERE article_id <= ?) FROM signatures",
+    # The rows past the index, read from the newest row groups only (signatures are appended in
+    # id order), and the count of all, which DuckDB keeps: no scan of the table.
+    total, past, top = con.execute(
+        "SELECT (SELECT count(*) FROM signatures), count(*), max(article_id) FROM signatures WHERE article_id > ?",
         [index.covered]).fetchone()
-    if index.dirty or index.covered > highest or below != index.count:
+    if index.dirty or total - past != index.count or (index.covered and not _stored(con, index.covered)):
         index.reset()
+        top = con.execute("SELECT max(article_id) FROM signatures").fetchone()[0]
+    highest = top or index.covered
     for lo in range(index.covered + 1, highest + 1, CATCH_UP_ROWS):  # ids are dense: ranges of them
         sketches = sketches_of(con.execute(
             "SELECT article_id, exact, size, signature FROM signatures WHERE article_id BETWEEN ? AND ? "
             "ORDER BY article_id", [lo, lo + CATCH_UP_ROWS - 1]).fetch_arrow_table())
         index.put(sketches.ids, sketches.fingerprints(settings))
     return index
+
+
+def _stored(con: duckdb.DuckDBPyConnection, article_id: int) -> bool:
+    return con.execute("SELECT count(*) FROM signatures WHERE article_id = ?", [article_id]).fetchone()[0] > 0
 
 
 def index_as_it_stands(con: duckdb.DuckDBPyConnection, settings: DedupSettings) -> StoredIndex:

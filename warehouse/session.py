@@ -78,9 +78,10 @@ class Warehouse:
 
     # Steps.
 
-    def line_counts(self, sources: Iterable[str], lines: Iterable[int], stories: Iterable[tuple[str, int]]) -> LineCounts:
-        """Stored learned-boilerplate counts of these lines of these sources, and which stories are counted."""
-        return load_line_counts(self.con, sources, lines, stories)
+    def line_counts(self, lines: Iterable[tuple[str, int]], stories: Iterable[tuple[str, int]]) -> LineCounts:
+        """Stored learned-boilerplate counts of these (source, line hash) pairs and of their sources,
+        and which of these (source, story key) pairs are counted."""
+        return load_line_counts(self.con, lines, stories)
 
     def cluster(self, articles: list[Article], fingerprints: Fingerprints, settings: DedupSettings,
                 alone: bool = False) -> tuple[np.ndarray, Assignment]:

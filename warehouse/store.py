@@ -138,6 +138,13 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
+def beside(con: duckdb.DuckDBPyConnection, name: str) -> Path:
+    """``<warehouse>-<name>/``, next to the connection's DuckDB file."""
+    path = Path(con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0])
+    return path.with_name(f"{path.stem}-{name}")
+
+
 @contextmanager
 def registered(
     con: duckdb.DuckDBPyConnection, name: str, table: pa.Table | None = None, **columns: object

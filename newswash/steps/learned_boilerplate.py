@@ -28,7 +28,7 @@ class LearnedBoilerplate(Step):
 
     def run(self, batch: Batch) -> Batch:
         articles, hashes = batch.articles, batch.line_hashes or []
-        stored = self.warehouse.line_counts({a.source for a in articles}, {h for hs in hashes for h in hs},
+        stored = self.warehouse.line_counts({(a.source, h) for a, hs in zip(articles, hashes) for h in hs},
                                             story_keys(articles, hashes))
         lengths = [len(a.body) for a in articles]
         counts = self.cleaner.remove_boilerplate(articles, stored, hashes)
