@@ -53,6 +53,11 @@ class Sketches:
         return Sketches(ids, *(np.concatenate([getattr(self, n), getattr(other, n)])[first]
                                for n in ("exact", "sizes", "signatures")))
 
+    def take(self, ids: np.ndarray) -> Sketches:
+        """The sketches of ``ids`` (ascending, each present)."""
+        rows = self.rows(ids)
+        return Sketches(np.asarray(ids, dtype=np.int64), self.exact[rows], self.sizes[rows], self.signatures[rows])
+
     def rows(self, ids: np.ndarray) -> np.ndarray:
         """Row of each id (every id must be present)."""
         rows = np.searchsorted(self.ids, ids)

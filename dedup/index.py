@@ -28,7 +28,7 @@ from .fingerprint import Fingerprints
 from .lsh import band_keys
 from .segments import SegmentState, Segments
 from .settings import DedupSettings
-from .sets import unique, unique_inverse
+from .sets import isin, unique, unique_inverse
 
 MANIFEST = "manifest.json"
 SKETCHES = "sketches.bin"
@@ -56,6 +56,7 @@ class _Manifest(SegmentState):  # entries: keys in the segments, stale ones incl
     covered: int = 0  # the highest article id put
     count: int = 0  # rows present
     dirty: bool = False  # signatures were being rewritten: the rows may be behind the warehouse
+    rewritten: int | None = None  # rows put again since the segments were built (None: not known)
 
 
 class StoredIndex:
@@ -68,7 +69,10 @@ class StoredIndex:
         self.num_perm, self.bands, self.band_rows = num_perm, bands, rows
         self.dtype = _row_dtype(num_perm)
         self.m = self._read_manifest()
-        if not (self.folder / MANIFEST).exists():
+        self._read: Sketches | None = None  # the rows the last ``candidates`` read, for ``sketches``
+        if self.m.rewritten is None and self._no_stale_keys():
+            self.m.rewritten = 0
+        if not (self.folder / MANIFEST).exists() or self.m.rewritten == 0:
             self._save()
         self._remove_leftovers()
 
@@ -118,6 +122,7 @@ class StoredIndex:
         """Store (or replace) the sketches of articles ``ids`` (row i of ``fp`` is ``ids[i]``) and add
         their keys; clears ``dirty``."""
         ids = np.asarray(ids, dtype=np.int64)
+        self._read = None
         if len(ids):
             self._write_rows(ids, fp)
             comparable = np.asarray(fp.sizes) > 0
@@ -134,6 +139,8 @@ class StoredIndex:
     def sketches(self, ids: np.ndarray) -> Sketches:
         """The sketches of ``ids`` (each must be present), in ascending id order."""
         ids = unique(np.asarray(ids, dtype=np.int64))
+        if self._read is not None and len(ids) and isin(ids, self._read.ids).all():
+            return self._read.take(ids)
         if len(ids) and ids.max() > self.m.covered:
             raise KeyError("article ids without a sketch")
         rows = self._rows()[ids] if len(ids) else np.zeros(0, self.dtype)
@@ -151,12 +158,17 @@ class StoredIndex:
         keep = stored < below if below is not None else np.ones(len(stored), bool)
         p, stored = p[keep], stored[keep]
         rows, column = p // width, p % width
-        # The check: each stored article's keys as its current signature gives them (read once an article).
+        # The check, on each stored article's row (read once, and kept for ``sketches``): its full
+        # exact hash, and, if signatures were rewritten, its keys as its current signature gives them.
         distinct, which = unique_inverse(stored)
         current = self._rows()[distinct]
-        theirs = index_keys(current["exact"], band_keys(current["signature"], self.bands, self.band_rows))
-        live = (current["size"][which] > 0) & (theirs[which, column] == flat[p])
-        live &= (column < width - 1) | (current["exact"][which] == exact[rows])
+        present = current["present"] == 1
+        self._read = Sketches(distinct[present], current["exact"][present], current["size"][present].astype(np.int64),
+                              current["signature"][present])
+        live = (current["size"][which] > 0) & ((column < width - 1) | (current["exact"][which] == exact[rows]))
+        if self.m.rewritten != 0:
+            theirs = index_keys(current["exact"], band_keys(current["signature"], self.bands, self.band_rows))
+            live &= theirs[which, column] == flat[p]
         packed = unique(rows[live] * (self.m.covered + 1) + stored[live])
         return packed // (self.m.covered + 1), packed % (self.m.covered + 1)
 
@@ -167,7 +179,14 @@ class StoredIndex:
         return Segments(self.folder, self.m)
 
     def _empty(self) -> _Manifest:
-        return _Manifest(num_perm=self.num_perm, bands=self.bands, rows=self.band_rows)
+        return _Manifest(num_perm=self.num_perm, bands=self.bands, rows=self.band_rows, rewritten=0)
+
+    def _no_stale_keys(self) -> bool:
+        """Whether the segments hold the keys of the present comparable rows only (each put once):
+        for an index from before ``rewritten`` was kept, read once from the rows."""
+        live = sum(int(np.sum(rows["present"].astype(bool) & (rows["size"] > 0)))
+                   for rows in (self._rows()[lo : lo + REBUILD_ROWS] for lo in range(0, self.m.covered + 1, REBUILD_ROWS)))
+        return self.m.entries == live * (self.bands + 1)
 
     def _read_manifest(self) -> _Manifest:
         try:
@@ -205,7 +224,10 @@ class StoredIndex:
     def _write_rows(self, ids: np.ndarray, fp: Fingerprints) -> None:
         rows = self._rows(writable=True, upto=int(ids.max()))
         rows["present"][self.m.covered + 1 :] = 0  # rows past the manifest: a crashed write's
-        self.m.count += int(np.sum(rows["present"][ids] == 0))
+        fresh = int(np.sum(rows["present"][ids] == 0))
+        self.m.count += fresh
+        if self.m.rewritten is not None:
+            self.m.rewritten += len(ids) - fresh
         new = np.zeros(len(ids), self.dtype)
         new["present"], new["size"] = 1, fp.sizes
         new["exact"], new["signature"] = np.array(fp.exact, dtype="S32"), fp.signatures
@@ -217,6 +239,7 @@ class StoredIndex:
     def _rebuild_segments(self) -> None:
         """The segments again from the present rows (stale keys gone)."""
         self._keys.clear()
+        self.m.rewritten = 0
         for lo in range(0, self.m.covered + 1, REBUILD_ROWS):
             rows = self._rows()[lo : lo + REBUILD_ROWS]
             ids = np.flatnonzero(rows["present"] & (rows["size"] > 0)) + lo

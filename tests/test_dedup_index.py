@@ -4,6 +4,7 @@ would give, after merges and rewrites; and it follows the warehouse after crashe
 from __future__ import annotations
 
 import random
+import json
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +85,20 @@ def test_a_rewritten_signature_leaves_no_stale_candidate(tmp_path: Path) -> None
     _, found = index.candidates(other.band_keys, np.array(other.exact, dtype="S32"))
     assert found.tolist() == [7]
     assert index.count == 200
+    # An index from before the manifest said whether rows were rewritten: found out from the rows.
+    manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text("utf-8"))
+    assert manifest.pop("rewritten") == 1
+    (tmp_path / "ix" / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    again = StoredIndex.for_settings(tmp_path / "ix", SETTINGS)
+    assert again.m.rewritten is None
+    rows, found = again.candidates(probe.band_keys, np.array(probe.exact, dtype="S32"))
+    assert set(zip(comparable[rows].tolist(), found.tolist())) == pairs
+    fresh = StoredIndex.for_settings(tmp_path / "fresh", SETTINGS)
+    fresh.put(np.arange(200), first)
+    manifest = json.loads((tmp_path / "fresh" / "manifest.json").read_text("utf-8"))
+    del manifest["rewritten"]
+    (tmp_path / "fresh" / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    assert StoredIndex.for_settings(tmp_path / "fresh", SETTINGS).m.rewritten == 0
 
 
 def _articles(texts: list[str], lo: int) -> list[Article]:

@@ -96,6 +96,8 @@ class WarehouseStore:
         return self.index.sketches(ids)
 
     def cluster_members(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not len(ids):  # a batch that matched nothing stored (a scan of the clusters spared)
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
         with registered(self.con, "matched_old", id=np.asarray(ids, dtype=np.int64)):
             members = self.con.execute(
                 "SELECT id, cluster_id FROM articles WHERE cluster_id IN "
