@@ -1,5 +1,5 @@
 """Sorted (key, value) segments on disk, probed with ``np.searchsorted``: the dedup index's band
-keys (``dedup/index.py``) and the learned-boilerplate line counts (``warehouse/line_index.py``).
+keys (``dedup/index.py``) and the warehouse's other lookups (``warehouse/sidecar.py``).
 
 Each ``append`` writes one sorted segment (``<keys>-N.npy`` and ``<values>-N.npy`` in the folder,
 memory-mapped when read); the two newest merge while the older is less than twice the newer (a

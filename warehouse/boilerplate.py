@@ -3,9 +3,10 @@
 ``add_line_counts`` appends a batch's counts to the logs ``source_lines`` and ``source_stories``
 (and adds them to ``source_articles``) on the caller's connection, in no transaction of its own:
 call it inside the batch's load transaction, so counts and articles are committed (or rolled
-back) together. ``load_line_counts`` probes the sums kept beside the warehouse
-(``warehouse/line_index.py``), first caught up with the logs: its cost is the batch's, whatever
-is stored.
+back) together. ``load_line_counts`` probes their sums kept beside the warehouse
+(``<warehouse>-lines/``, ``warehouse/sidecar.py``: line counts keyed by source and line hash
+together, summed as probed; the counted stories keyed alike), first caught up with the logs:
+its cost is the batch's, whatever is stored.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ import pyarrow as pa
 
 from newswash.cleaners.boilerplate import LineCounts, count_lines
 from newswash.records import Article
-from newswash.warehouse.line_index import LineIndex
-from newswash.warehouse.store import beside, registered
+from newswash.dedup.sets import unique
+from newswash.warehouse.sidecar import Sidecar, caught_up, pair_keys
+from newswash.warehouse.store import registered
 
-CATCH_UP_BATCHES = 50  # batches of log rows read at a time while the index catches up
+CATCH_UP_BATCHES = 50  # batches of log rows read at a time while the sums catch up
+PARTS = {"lines": np.uint32, "stories": np.uint8}  # the sums' parts: line counts, counted stories (a mark)
+LOGS = {"lines": "source_lines", "stories": "source_stories"}
 
 
 def load_line_counts(
@@ -37,57 +41,32 @@ def load_line_counts(
     sources = sorted({s for s, _ in lines} | {s for s, _ in asked})
     if not sources:
         return counts
-    index = caught_up_lines(con)
+    sums = caught_up(con, "lines", PARTS, LOGS, "batch", CATCH_UP_BATCHES, _read_logs)
     if asked:
-        seen = index.counted([s for s, _ in asked], np.array([k for _, k in asked], np.int64))
-        counts.stories.update(asked[i] for i in np.flatnonzero(seen))
+        found, _ = sums.probe("stories", pair_keys([s for s, _ in asked], np.array([k for _, k in asked], np.int64)))
+        counts.stories.update(asked[i] for i in unique(found))
     with registered(con, "wanted_sources", source=pa.array(sources, pa.string())):
         counts.articles.update(dict(con.execute(
             "SELECT source, articles FROM source_articles WHERE source IN (SELECT source FROM wanted_sources)"
         ).fetchall()))
     if lines:
-        found = index.line_counts([s for s, _ in lines], np.array([h for _, h in lines], np.int64))
-        counts.lines.update({lines[i]: int(found[i]) for i in np.flatnonzero(found)})
+        found, n = sums.probe("lines", pair_keys([s for s, _ in lines], np.array([h for _, h in lines], np.int64)))
+        total = np.bincount(found, weights=n, minlength=len(lines)).astype(np.int64)
+        counts.lines.update({lines[i]: int(total[i]) for i in np.flatnonzero(total)})
     return counts
 
 
-def caught_up_lines(con: duckdb.DuckDBPyConnection) -> LineIndex:
-    """The warehouse's line index with every logged row in it. An index whose rows do not add up
-    to the logs' up to the batch it covers (a warehouse copied back, a write that died) is
-    rebuilt; one behind (a batch committed since, a warehouse from before it) reads the rest."""
-    index = LineIndex(beside(con, "lines"))
-    tails = _tails(con, index.covered)
-    if index.entries != (tails[0] - tails[2], tails[1] - tails[3]):
-        index.reset()
-        tails = _tails(con, index.covered)
-    top = tails[4]
-    if top is None:
-        return index
-    none = np.zeros(0, np.int64)
-    for lo in range(index.covered + 1, top + 1, CATCH_UP_BATCHES):
-        bounds = [lo, lo + CATCH_UP_BATCHES - 1]
-        rows = con.execute("SELECT source, line_hash, articles FROM source_lines WHERE batch BETWEEN ? AND ?",
-                           bounds).fetch_arrow_table()
-        index.add(rows.column(0), _int64(rows.column(1)), _int64(rows.column(2)), [], none)
-        rows = con.execute("SELECT source, story FROM source_stories WHERE batch BETWEEN ? AND ?",
-                           bounds).fetch_arrow_table()
-        index.add([], none, none, rows.column(0), _int64(rows.column(1)))
-    index.save(top)
-    return index
+def _read_logs(con: duckdb.DuckDBPyConnection, sums: Sidecar, lo: int, hi: int) -> None:
+    """The log rows of batches lo..hi into the sums."""
+    rows = con.execute("SELECT source, line_hash, articles FROM source_lines WHERE batch BETWEEN ? AND ?",
+                       [lo, hi]).fetch_arrow_table()
+    sums.add("lines", pair_keys(rows.column(0), _int64(rows.column(1))), _int64(rows.column(2)))
+    rows = con.execute("SELECT source, story FROM source_stories WHERE batch BETWEEN ? AND ?", [lo, hi]).fetch_arrow_table()
+    sums.add("stories", pair_keys(rows.column(0), _int64(rows.column(1))), np.ones(rows.num_rows, np.uint8))
 
 
 def _int64(column: pa.ChunkedArray) -> np.ndarray:
     return column.to_numpy().astype(np.int64)
-
-
-def _tails(con: duckdb.DuckDBPyConnection, covered: int) -> tuple[int, int, int, int, int | None]:
-    """Rows of source_lines and source_stories in all, those past batch ``covered`` (read from the
-    newest row groups only: the logs are appended in batch order), and the highest batch past it."""
-    return con.execute(
-        "SELECT (SELECT count(*) FROM source_lines), (SELECT count(*) FROM source_stories), "
-        "(SELECT count(*) FROM source_lines WHERE batch > $1), (SELECT count(*) FROM source_stories WHERE batch > $1), "
-        "greatest((SELECT max(batch) FROM source_lines WHERE batch > $1), "
-        "(SELECT max(batch) FROM source_stories WHERE batch > $1))", [covered]).fetchone()
 
 
 def add_line_counts(

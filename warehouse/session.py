@@ -23,6 +23,7 @@ from newswash.warehouse.lock import writer_lock
 from newswash.warehouse.report import markdown_report
 from newswash.warehouse.shared import open_shared
 from newswash.warehouse.steps import record_steps
+from newswash.warehouse.urls import stored_ids
 
 
 class Warehouse:
@@ -65,7 +66,7 @@ class Warehouse:
     # The crawl's fetch history (``newswash.sources.history.FetchHistory``).
 
     def known_urls(self, urls: list[str]) -> set[str]:
-        return store.known_urls(self.con, urls)
+        return set(stored_ids(self.con, urls))
 
     def first_fetches(self, urls: list[str]) -> dict[str, tuple[int, datetime]]:
         return store.first_fetches(self.con, urls)

@@ -229,15 +229,6 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: int, status: str, counts:
     )
 
 
-def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:
-    """The subset of `urls` already stored."""
-    if not urls:
-        return set()
-    with registered(con, "asked_urls", url=pa.array(urls, pa.string())):
-        rows = con.execute("SELECT url FROM articles WHERE url IN (SELECT url FROM asked_urls)").fetchall()
-    return {row[0] for row in rows}
-
-
 def first_fetches(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple[int, datetime]]:
     """For each of `urls` stored as an article: its id and when it was first stored."""
     if not urls:
