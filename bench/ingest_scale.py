@@ -11,7 +11,8 @@ process of its own (default settings, ``--db`` under ``DIR``):
 
 1. the ``--n`` records into an empty warehouse (``DIR/big.duckdb``, kept for later runs; with
    ``--skip-big`` an existing one is used): wall time, the peak of the summed RSS of the
-   ingest process and every descendant (sampled every 0.2 s) and that sum after the first tenth
+   ingest process and every descendant (sampled every 0.2 s; and of their PSS, which counts the
+   pages the workers share with the fork server once) and the RSS sum after the first tenth
    of its batches and at the last, and records read per second in the first and in the last
    tenth of its batches (from the time its "batch loaded" lines arrive);
 2. each small file into the big warehouse and into an empty one: run time as the warehouse
@@ -95,7 +96,7 @@ def ingest(records: Path, db: Path) -> dict:
     """One ``newswash ingest`` in a process of its own: seconds, peak RSS of its tree, batch times."""
     proc = subprocess.Popen([sys.executable, "-m", "newswash.cli", "ingest", str(records), "--db", str(db)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak, now, done = [0], [0], threading.Event()
+    peak, now, peak_pss, done = [0], [0], [0], threading.Event()
 
     def sample() -> None:
         root = psutil.Process(proc.pid)
@@ -104,13 +105,14 @@ def ingest(records: Path, db: Path) -> dict:
                 tree = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 return
-            total = 0
+            rss = pss = 0
             for p in tree:
                 try:
-                    total += p.memory_info().rss
+                    info = p.memory_full_info()
+                    rss, pss = rss + info.rss, pss + info.pss
                 except psutil.NoSuchProcess:
                     pass
-            now[0], peak[0] = total, max(peak[0], total)
+            now[0], peak[0], peak_pss[0] = rss, max(peak[0], rss), max(peak_pss[0], pss)
 
     sampler = threading.Thread(target=sample, daemon=True)
     started = time.perf_counter()
@@ -128,7 +130,7 @@ def ingest(records: Path, db: Path) -> dict:
     sampler.join()
     if code != 0:
         raise SystemExit(f"ingest failed ({code}): {''.join(tail)}")
-    return {"seconds": seconds, "peak": peak[0], "batches": batches}
+    return {"seconds": seconds, "peak": peak[0], "peak_pss": peak_pss[0], "batches": batches}
 
 
 def _rate(batches: list[tuple[float, int, int]], lo: int, hi: int) -> float:
@@ -168,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         r = ingest(args.data / "records.jsonl", big)
         b, tenth = r["batches"], max(1, len(r["batches"]) // 10)
         print(f"long run   {args.n:,} records in {r['seconds']:.0f} s ({args.n / r['seconds']:,.0f} records/s),"
-              f" {len(b):,} batches; peak RSS of all its processes {r['peak'] / 2**30:.2f} GiB;"
+              f" {len(b):,} batches; peak RSS of all its processes {r['peak'] / 2**30:.2f} GiB (summed PSS, pages"
+              f" shared between processes counted once: {r['peak_pss'] / 2**30:.2f} GiB);"
               f" first tenth {_rate(b, 0, tenth):,.0f} records/s, last tenth {_rate(b, len(b) - tenth, len(b)):,.0f}"
               f" records/s ({_rate(b, len(b) - tenth, len(b)) / _rate(b, 0, tenth):.2f}x); RSS of all its processes"
               f" after the first tenth {b[tenth - 1][2] / 2**30:.2f} GiB, at the end {b[-1][2] / 2**30:.2f} GiB", flush=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -98,21 +99,56 @@ class Segments:
         return n, keys, values
 
     def _merge_last_two(self) -> None:
-        (a_keys, a_values), (b_keys, b_values) = self._opened()[-2:]
+        """The two newest segments as one, a slice of the key range at a time: read with ``pread``
+        and written in order, not mapped, so that the process holds a slice, not the segments."""
+        paths = [(self.folder / f"{self.keys}-{n}.npy", self.folder / f"{self.values}-{n}.npy")
+                 for n, _ in self.state.segments[-2:]]
+        (a_keys, _), (b_keys, _) = opened = self._opened()[-2:]
         if len(b_keys) > len(a_keys):
-            (a_keys, a_values), (b_keys, b_values) = (b_keys, b_values), (a_keys, a_values)
-        n, out_keys, out_values = self._new_segment(len(a_keys) + len(b_keys))
-        splits = a_keys[MERGE_SLICE::MERGE_SLICE]
-        bounds_a = np.r_[0, np.searchsorted(a_keys, splits), len(a_keys)]
-        bounds_b = np.r_[0, np.searchsorted(b_keys, splits), len(b_keys)]
-        for s in range(len(bounds_a) - 1):
-            (a0, a1), (b0, b1) = bounds_a[s : s + 2], bounds_b[s : s + 2]
-            ka, kb = np.asarray(a_keys[a0:a1]), np.asarray(b_keys[b0:b1])
-            # Each key's place in the merged slice: its rank in its own run plus its rank in the other.
-            at_a = a0 + b0 + np.arange(len(ka)) + np.searchsorted(kb, ka, "left")
-            at_b = a0 + b0 + np.arange(len(kb)) + np.searchsorted(ka, kb, "right")
-            out_keys[at_a], out_values[at_a] = ka, a_values[a0:a1]
-            out_keys[at_b], out_values[at_b] = kb, b_values[b0:b1]
-        out_keys.flush(), out_values.flush()
-        del a_keys, a_values, b_keys, b_values, out_keys, out_values
+            opened, paths = opened[::-1], paths[::-1]
+            a_keys, b_keys = b_keys, a_keys
+        splits = np.asarray(a_keys[MERGE_SLICE::MERGE_SLICE])
+        bounds = [np.r_[0, np.searchsorted(keys, splits), len(keys)] for keys in (a_keys, b_keys)]
+        length = len(a_keys) + len(b_keys)
+        del a_keys, b_keys, opened
+        n, out_keys, out_values = self._new_segment(length)
+        out_paths = (Path(out_keys.filename), Path(out_values.filename))
+        del out_keys, out_values
+        with open(out_paths[0], "r+b") as keys_out, open(out_paths[1], "r+b") as values_out:
+            keys_out.seek(_data_offset(out_paths[0]))
+            values_out.seek(_data_offset(out_paths[1]))
+            for s in range(len(splits) + 1):
+                (a0, a1), (b0, b1) = bounds[0][s : s + 2], bounds[1][s : s + 2]
+                ka, va = _read(paths[0][0], a0, a1), _read(paths[0][1], a0, a1)
+                kb, vb = _read(paths[1][0], b0, b1), _read(paths[1][1], b0, b1)
+                # Each key's place in the merged slice: its rank in its own run plus its rank in the other.
+                at_a = np.arange(len(ka)) + np.searchsorted(kb, ka, "left")
+                at_b = np.arange(len(kb)) + np.searchsorted(ka, kb, "right")
+                keys, values = np.empty(len(ka) + len(kb), np.int64), np.empty(len(ka) + len(kb), self.value_dtype)
+                keys[at_a], values[at_a] = ka, va
+                keys[at_b], values[at_b] = kb, vb
+                keys_out.write(keys.tobytes())
+                values_out.write(values.tobytes())
         self.state.segments[-2:] = [[n, self.state.segments[-2][1] + self.state.segments[-1][1]]]
+
+
+def _header(f: BinaryIO) -> np.dtype:
+    """Read an ``.npy`` file's header: its array's dtype (the file is then at the data)."""
+    version = np.lib.format.read_magic(f)
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    return read_header(f)[2]
+
+
+def _data_offset(path: Path) -> int:
+    """Where the array's data starts in an ``.npy`` file."""
+    with open(path, "rb") as f:
+        _header(f)
+        return f.tell()
+
+
+def _read(path: Path, lo: int, hi: int) -> np.ndarray:
+    """Entries lo..hi-1 of the ``.npy`` file's array, read (not mapped)."""
+    with open(path, "rb") as f:
+        dtype = _header(f)
+        f.seek(f.tell() + int(lo) * dtype.itemsize)
+        return np.fromfile(f, dtype, int(hi - lo))
