@@ -139,6 +139,12 @@ def _rate(batches: list[tuple[float, int, int]], lo: int, hi: int) -> float:
     return sum(n for _, n, _ in batches[lo:hi]) / (batches[hi - 1][0] - start)
 
 
+def remove_warehouse(db: Path) -> None:
+    """The DuckDB file, its WAL and the folders beside it (``<stem>-dedup``, ``-lines``, ``-urls``, ``-warc``)."""
+    for leftover in (db, db.with_name(f"{db.name}.wal"), *db.parent.glob(f"{db.stem}-*")):
+        shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
+
+
 def run_time(db: Path) -> float:
     """Seconds of the warehouse's last run (finished_at - started_at)."""
     from newswash.warehouse.store import open_warehouse
@@ -164,9 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     generate(args.data, args.n, args.small, args.repeats, args.eval, args.round)
     big = args.data / "big.duckdb"
     if not args.skip_big:
-        for leftover in (big, big.with_name("big.duckdb.wal"), big.with_name("big-dedup"), big.with_name("big-lines"),
-                         big.with_name("big-warc")):
-            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
+        remove_warehouse(big)
         r = ingest(args.data / "records.jsonl", big)
         b, tenth = r["batches"], max(1, len(r["batches"]) // 10)
         print(f"long run   {args.n:,} records in {r['seconds']:.0f} s ({args.n / r['seconds']:,.0f} records/s),"
@@ -179,8 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     for k in range(args.repeats):
         small = small_file(args.data, args.round, k)
         empty = args.data / f"empty-{k}.duckdb"
-        for leftover in (empty, empty.with_name(f"empty-{k}-dedup"), empty.with_name(f"empty-{k}-lines")):
-            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
+        remove_warehouse(empty)
         r = ingest(small, empty)
         into_empty.append(run_time(empty))
         r2 = ingest(small, big)
