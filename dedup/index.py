@@ -70,9 +70,10 @@ class StoredIndex:
         self.dtype = _row_dtype(num_perm)
         self.m = self._read_manifest()
         self._read: Sketches | None = None  # the rows the last ``candidates`` read, for ``sketches``
-        if self.m.rewritten is None and self._no_stale_keys():
+        if not (self.folder / MANIFEST).exists():
+            self._save()
+        elif self.m.rewritten is None and self._no_stale_keys():
             self.m.rewritten = 0
-        if not (self.folder / MANIFEST).exists() or self.m.rewritten == 0:
             self._save()
         self._remove_leftovers()
 
