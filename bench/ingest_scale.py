@@ -18,11 +18,18 @@ process of its own (default settings, ``--db`` under ``DIR``):
 2. each small file into the big warehouse and into an empty one: run time as the warehouse
    records it (``runs.finished_at - started_at``), medians of ``--repeats``.
 
-Measured (quiet 2-core machine, defaults, JSONL read a line at a time): 2,000,000 in 2,287 s, peak
-RSS of all its processes 3.51 GiB, 1,536 records/s in the first tenth and 497 in the last (0.32x);
-20,000 new into it 38.2 s against 18.0 s into an empty warehouse (2.13x). What grows: learned
-boilerplate's line counts (read and merged against every stored line of the sources), the stored
-sketches and candidates of popular band keys, the stored-URL check.
+With ``--skip-big --round R`` (R = 1, 2, ...) the small runs use new files of stories the big
+warehouse lacks (another seed a round), so that they can be repeated on the kept warehouse.
+
+Measured (quiet 2-core machine, defaults, JSONL read a line at a time), before: 2,000,000 in
+2,287 s, peak RSS of all its processes 3.51 GiB, 1,536 records/s in the first tenth and 497 in
+the last (0.32x); 20,000 new into it 38.2 s against 18.0 s into an empty warehouse (2.13x): learned
+boilerplate's counts were read and merged against every stored line of the sources. After (line
+counts, stored URLs and dedup candidates probed beside the warehouse): 2,000,000 in 2,614 s, peak
+RSS 3.30 GiB, summed PSS 2.68 GiB, 935 records/s in the first tenth and 686 in the last (0.73x);
+20,000 new into it 26.9 s against 17.4 s (1.55x; on the earlier 2,000,000 warehouse, rounds 1-3:
+1.43x, 1.31x, 1.43x). What still grows: the flow process's dedup (0.29 s a batch of 2,000 against
+2,000,000 when alone, three times that beside two busy workers), on 2 cores shared with the workers.
 """
 
 from __future__ import annotations
