@@ -21,7 +21,7 @@ import pyarrow as pa
 from newswash.cleaners.boilerplate import LineCounts, count_lines
 from newswash.records import Article
 from newswash.dedup.sets import unique
-from newswash.warehouse.sidecar import Sidecar, caught_up, pair_keys
+from newswash.warehouse.sidecar import Sidecar, caught_up, int64s, pair_keys
 from newswash.warehouse.store import registered
 
 CATCH_UP_BATCHES = 50  # batches of log rows read at a time while the sums catch up
@@ -60,13 +60,9 @@ def _read_logs(con: duckdb.DuckDBPyConnection, sums: Sidecar, lo: int, hi: int) 
     """The log rows of batches lo..hi into the sums."""
     rows = con.execute("SELECT source, line_hash, articles FROM source_lines WHERE batch BETWEEN ? AND ?",
                        [lo, hi]).fetch_arrow_table()
-    sums.add("lines", pair_keys(rows.column(0), _int64(rows.column(1))), _int64(rows.column(2)))
+    sums.add("lines", pair_keys(rows.column(0), int64s(rows.column(1))), int64s(rows.column(2)))
     rows = con.execute("SELECT source, story FROM source_stories WHERE batch BETWEEN ? AND ?", [lo, hi]).fetch_arrow_table()
-    sums.add("stories", pair_keys(rows.column(0), _int64(rows.column(1))), np.ones(rows.num_rows, np.uint8))
-
-
-def _int64(column: pa.ChunkedArray) -> np.ndarray:
-    return column.to_numpy().astype(np.int64)
+    sums.add("stories", pair_keys(rows.column(0), int64s(rows.column(1))), np.ones(rows.num_rows, np.uint8))
 
 
 def add_line_counts(

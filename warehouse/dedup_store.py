@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from newswash.dedup import SIGNATURE_DTYPE, UNKNOWN_DATE, DedupSettings, Fingerprints, Sketches
 from newswash.dedup.index import StoredIndex
-from newswash.warehouse.store import beside, registered
+from newswash.warehouse.store import beside, registered, rows_past
 
 CATCH_UP_ROWS = 100_000  # ids of signatures read from DuckDB at a time while the index catches up
 
@@ -28,14 +28,10 @@ def caught_up_index(con: duckdb.DuckDBPyConnection, settings: DedupSettings) -> 
     ``dirty`` by signatures rewritten in a run that died, is rebuilt; one behind (a run killed
     between a batch's commit and its ``put``, a warehouse from before the index) reads the rest."""
     index = StoredIndex.for_settings(index_folder(con), settings)
-    # The rows past the index, read from the newest row groups only (signatures are appended in
-    # id order), and the count of all, which DuckDB keeps: no scan of the table.
-    total, past, top = con.execute(
-        "SELECT (SELECT count(*) FROM signatures), count(*), max(article_id) FROM signatures WHERE article_id > ?",
-        [index.covered]).fetchone()
+    total, past, top = rows_past(con, "signatures", "article_id", index.covered)  # appended in id order
     if index.dirty or total - past != index.count or (index.covered and not _stored(con, index.covered)):
         index.reset()
-        top = con.execute("SELECT max(article_id) FROM signatures").fetchone()[0]
+        _, _, top = rows_past(con, "signatures", "article_id", index.covered)
     highest = top or index.covered
     for lo in range(index.covered + 1, highest + 1, CATCH_UP_ROWS):  # ids are dense: ranges of them
         sketches = sketches_of(con.execute(

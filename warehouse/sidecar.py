@@ -25,11 +25,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from newswash.dedup.segments import SegmentState, Segments
-from newswash.warehouse.store import beside
+from newswash.warehouse.store import beside, rows_past
 
 MANIFEST = "manifest.json"
 
 Texts = Sequence[str] | pa.Array | pa.ChunkedArray
+
+
+def int64s(column: pa.ChunkedArray) -> np.ndarray:
+    """An integer column of a fetched table as int64."""
+    return column.to_numpy().astype(np.int64)
 
 
 def text_keys(texts: Texts) -> np.ndarray:
@@ -122,10 +127,7 @@ def caught_up(con: duckdb.DuckDBPyConnection, name: str, parts: dict[str, type],
     sidecar = Sidecar(beside(con, name), parts)
 
     def tails() -> list[tuple[int, int, int | None]]:
-        # The count of all rows, which DuckDB keeps, and the rows past the mark, read from the newest
-        # row groups only (the rows are appended in mark order): no scan of the table.
-        return [con.execute(f"SELECT (SELECT count(*) FROM {table}), count(*), max({mark}) FROM {table} WHERE {mark} > ?",
-                            [sidecar.covered]).fetchone() for table in tables.values()]
+        return [rows_past(con, table, mark, sidecar.covered) for table in tables.values()]
 
     found = tails()
     if any(sidecar.entries(p) != total - past for p, (total, past, _) in zip(tables, found)):

@@ -145,6 +145,14 @@ def beside(con: duckdb.DuckDBPyConnection, name: str) -> Path:
     return path.with_name(f"{path.stem}-{name}")
 
 
+def rows_past(con: duckdb.DuckDBPyConnection, table: str, mark: str, covered: int) -> tuple[int, int, int | None]:
+    """Rows of ``table`` in all, those whose ``mark`` is past ``covered``, and the highest mark
+    past it. The count of all is one DuckDB keeps; the rest reads the newest row groups only
+    when rows are appended in ``mark`` order: no scan of the table."""
+    return con.execute(f"SELECT (SELECT count(*) FROM {table}), count(*), max({mark}) FROM {table} WHERE {mark} > ?",
+                       [covered]).fetchone()
+
+
 @contextmanager
 def registered(
     con: duckdb.DuckDBPyConnection, name: str, table: pa.Table | None = None, **columns: object

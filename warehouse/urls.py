@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 
-from newswash.warehouse.sidecar import Sidecar, caught_up, text_keys
+from newswash.warehouse.sidecar import Sidecar, caught_up, int64s, text_keys
 from newswash.warehouse.store import registered
 
 CATCH_UP_IDS = 200_000  # article ids read at a time while the lookup catches up
@@ -30,4 +30,4 @@ def stored_ids(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, int
 
 def _read_urls(con: duckdb.DuckDBPyConnection, lookup: Sidecar, lo: int, hi: int) -> None:
     rows = con.execute("SELECT id, url FROM articles WHERE id BETWEEN ? AND ?", [lo, hi]).fetch_arrow_table()
-    lookup.add("urls", text_keys(rows.column("url")), rows.column("id").to_numpy().astype(np.int64))
+    lookup.add("urls", text_keys(rows.column("url")), int64s(rows.column("id")))

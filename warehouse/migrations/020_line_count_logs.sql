@@ -1,6 +1,6 @@
 -- Migration 020: source_lines and source_stories become logs, a row per batch (appended with the
 -- batch's articles, never updated), summed for lookup in the folder `<warehouse>-lines/` beside
--- the file (warehouse/line_index.py), which is rebuilt from them when missing or stale. The
+-- the file (warehouse/sidecar.py), which is rebuilt from them when missing or stale. The
 -- MERGE that kept one row per (source, line_hash) joined every batch with the whole table: its
 -- cost grew with the warehouse. Rows from before this migration are batch 0.
 CREATE SEQUENCE IF NOT EXISTS line_batches START 1;
