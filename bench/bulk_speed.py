@@ -16,7 +16,7 @@ For each: wall seconds, docs/s, CPU seconds of its whole process tree and peak s
 (``peers.measure``); with ``--repeats``, the runs alternate and the medians follow. ``--check`` compares the two warehouses article by article: each
 URL's canonical URL, canonical flag, duplicate kind and similarity.
 
-    .venv/bin/python bench/bulk_speed.py --data DIR [--n 1000000] [--check] [--repeats 1] [--dask] [--keep]
+    .venv/bin/python bench/bulk_speed.py --data DIR [--n 1000000] [--check] [--repeats 1] [--dask] [--keep [--reuse]]
 
 Measured on the 2-vCPU dev VM: see the closing note of issue 16 (docs/ figures are not kept
 here as the machine is shared and noisy).
@@ -79,16 +79,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=None, help="a newswash config for both runs")
     parser.add_argument("--data", type=Path, required=True, help="where the input and the two warehouses go")
     parser.add_argument("--keep", action="store_true", help="keep the input and warehouses")
+    parser.add_argument("--reuse", action="store_true", help="use the input a kept run left in the folder")
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="newsweb-dev folder")
     args = parser.parse_args(argv)
     if not (args.eval / "records.jsonl").exists():
         print(f"skipped: no newsweb-dev set at {args.eval}")
         return 0
     folder = args.data / f"bulk-{args.n}"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
     records = folder / "records.jsonl"
-    write_input(records, args.n, args.exact, args.eval)
+    if not (args.reuse and records.exists()):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        write_input(records, args.n, args.exact, args.eval)
     print(f"{args.n:,} records ({args.exact:.0%} exact copies planted), {records.stat().st_size / 2**20:,.0f} MiB of JSONL")
     config = ["--config", str(args.config)] if args.config else []
     variants = {"incremental": ("(incremental)", []), "bulk": ("--bulk", ["--bulk"])}

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from conftest import Cli
+from newswash.warehouse.shared import IDLE_SECONDS, open_shared
 from test_faults import make_corpus
 
 PAGES = 24
@@ -80,3 +81,46 @@ def test_sql_answers_while_a_run_loads_and_sees_only_whole_batches(
     for answer in seen:  # whole batches only, every article with its signature
         assert answer["articles"] % BATCH == 0 and answer["signatures"] == answer["articles"], seen
     assert reader.sql("SELECT count(*) AS n FROM articles") == [{"n": PAGES}]
+
+
+_READ = """
+import sys, time
+import duckdb
+from newswash.warehouse.store import open_warehouse
+if sys.argv[2] == "raw":  # a tool that does not ask
+    try:
+        duckdb.connect(sys.argv[1], read_only=True).close()
+        print("opened")
+    except duckdb.Error as exc:
+        print("held" if "lock" in str(exc) else exc)
+else:
+    started = time.monotonic()
+    with open_warehouse(sys.argv[1], read_only=True, wait=20) as con:
+        runs = con.execute("SELECT count(*) FROM runs").fetchone()[0]
+    print(f"{runs} runs after {time.monotonic() - started:.2f} s")
+"""
+
+
+def test_a_run_keeps_the_file_until_a_reader_asks_for_it(tmp_path: Path) -> None:
+    """Between statements a run holds on to the file (letting go costs a checkpoint and a
+    reopen), unless a newswash reader waits for it: that one gets in at the next gap."""
+    db = tmp_path / "wh.duckdb"
+
+    def reader(kind: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-c", _READ, str(db), kind], stdout=subprocess.PIPE, text=True)
+
+    with open_shared(db) as run:
+        def keep_busy_until(done: subprocess.Popen) -> str:
+            while done.poll() is None:
+                run.execute("SELECT count(*) FROM runs").fetchall()
+                time.sleep(0.1)  # gaps shorter than IDLE_SECONDS
+            return done.communicate()[0].strip()
+
+        run.execute("SELECT 1").fetchall()
+        assert keep_busy_until(reader("raw")) == "held"
+        answer = keep_busy_until(reader("asking"))
+        assert answer.startswith("0 runs after "), answer
+        assert float(answer.split()[3]) < IDLE_SECONDS  # at a gap, not after the idle time
+        run.execute("SELECT 1").fetchall()  # the run opens it again
+        time.sleep(IDLE_SECONDS + 0.5)  # idle long enough: anyone may open it
+        assert reader("raw").communicate()[0].strip() == "opened"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 import time
 from datetime import datetime
 from collections.abc import Iterable, Iterator
@@ -81,19 +83,41 @@ def apply_settings(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> 
 
 def connect(path: Path, read_only: bool, wait: float = OPEN_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, retried while another process holds the file's lock (up to `wait`
-    seconds); a lock held longer, or any other problem, said in one line."""
+    seconds, with a note in ``waiting_room`` that asks a run to let go); a lock held longer,
+    or any other problem, said in one line."""
     deadline = time.monotonic() + wait
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.Error as exc:
-            if "lock" not in str(exc).lower():
-                raise NewswashError(f"cannot open warehouse {path}: {_first_line(exc)}") from None
-            if time.monotonic() >= deadline:
-                raise NewswashError(
-                    f"the warehouse {path} is busy: another process kept it locked for {wait:g} s; try again"
-                ) from None
-        time.sleep(OPEN_POLL_SECONDS)
+    note = waiting_room(path) / f"{os.getpid()}-{threading.get_ident()}"
+    try:
+        while True:
+            try:
+                return duckdb.connect(str(path), read_only=read_only)
+            except duckdb.Error as exc:
+                if "lock" not in str(exc).lower():
+                    raise NewswashError(f"cannot open warehouse {path}: {_first_line(exc)}") from None
+                if time.monotonic() >= deadline:
+                    raise NewswashError(
+                        f"the warehouse {path} is busy: another process kept it locked for {wait:g} s; try again"
+                    ) from None
+            note.parent.mkdir(exist_ok=True)
+            note.touch()  # fresh while we wait: a note left by a killed process goes stale
+            time.sleep(OPEN_POLL_SECONDS)
+    finally:
+        note.unlink(missing_ok=True)
+
+
+def waiting_room(path: Path) -> Path:
+    """The folder beside the warehouse where openers waiting for its lock leave a note."""
+    return path.with_name(path.name + ".waiting")
+
+
+def someone_waits(path: Path) -> bool:
+    """Whether an opener has been waiting for the warehouse's lock just now."""
+    try:
+        notes = list(os.scandir(waiting_room(path)))
+    except FileNotFoundError:
+        return False
+    fresh = time.time() - 4 * OPEN_POLL_SECONDS
+    return any(note.stat().st_mtime >= fresh for note in notes if not note.name.startswith("."))
 
 
 def _first_line(exc: BaseException) -> str:
