@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import struct
 import unicodedata
 from collections import Counter
 from collections.abc import Collection, Sequence
@@ -125,7 +126,7 @@ def article_hashes(article: Article) -> set[int]:
 
 def story_key(found: Collection[int]) -> int:
     """A signed 64-bit key of an article's distinct line hashes: copies of one story share it."""
-    return _hash(b"".join(h.to_bytes(8, "big", signed=True) for h in sorted(found)))
+    return _hash(struct.pack(f">{len(found)}q", *sorted(found)))  # each hash as 8 bytes, big-endian
 
 
 @dataclass
