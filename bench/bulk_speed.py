@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_speed import DEFAULT_EVAL, _OUTLETS, eval_texts, generate_corpus  # noqa: E402
-from peers import NEWSWASH, Usage, describe, measure, median_usage  # noqa: E402
+from peers import NEWSWASH, Usage, describe, measure, median_usage, remove_warehouse  # noqa: E402
 
 from newswash.warehouse.store import open_warehouse  # noqa: E402
 
@@ -101,11 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     for repeat in range(args.repeats):
         for name, (label, extra) in variants.items():
             db = folder / f"{name}.duckdb"
-            for stale in [*folder.glob(f"{name}.duckdb*"), *folder.glob(f"{name}-*")]:  # the index, archives
-                if stale.is_dir():
-                    shutil.rmtree(stale)
-                else:
-                    stale.unlink()
+            remove_warehouse(db)
             usage = measure([str(NEWSWASH), "ingest", str(records), "--db", str(db), *config, *extra])
             summary = [line for line in usage.out.splitlines() if line.startswith("run #")]
             assert summary, usage.out[-3000:]

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -51,6 +50,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_speed import DEFAULT_EVAL, _OUTLETS, eval_texts, generate_corpus  # noqa: E402
+from peers import remove_warehouse  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 _LOADED = re.compile(r"batch loaded: \{'read': (\d+)")
@@ -144,12 +144,6 @@ def _rate(batches: list[tuple[float, int, int]], lo: int, hi: int) -> float:
     """Records read per second over batches lo..hi-1 (from the previous batch's arrival)."""
     start = batches[lo - 1][0] if lo else 0.0
     return sum(n for _, n, _ in batches[lo:hi]) / (batches[hi - 1][0] - start)
-
-
-def remove_warehouse(db: Path) -> None:
-    """The DuckDB file, its WAL and the folders beside it (``<stem>-dedup``, ``-lines``, ``-urls``, ``-warc``)."""
-    for leftover in (db, db.with_name(f"{db.name}.wal"), *db.parent.glob(f"{db.stem}-*")):
-        shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
 
 
 def run_time(db: Path) -> float:

@@ -239,6 +239,14 @@ def write_warcs(folder: Path, pages: list[tuple[str, bytes]], copies: int, files
     return n
 
 
+def remove_warehouse(db: Path) -> None:
+    """The DuckDB file, its WAL and what newswash keeps beside it (``<stem>-dedup``, ``-lines``,
+    ``-urls``, ``-warc``, ``<name>.waiting``), so that the next run starts cold."""
+    beside = [db.with_name(f"{db.stem}-{name}") for name in ("dedup", "lines", "urls", "warc")]
+    for leftover in (db, db.with_name(f"{db.name}.wal"), db.with_name(f"{db.name}.waiting"), *beside):
+        shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
+
+
 def score(bodies: dict[str, str], truth: dict[str, str]) -> str:
     result = Score()
     for url, expected in truth.items():
@@ -275,9 +283,7 @@ def bench_warc(args: argparse.Namespace, python: Path, env: dict[str, str]) -> N
     runs: dict[str, list[Usage]] = {name: [] for name in commands}
     for repeat in range(1 - args.warmup, args.repeats + 1):  # repeat 0 is the warm-up
         for name, command in commands.items():
-            for stale in (db, db.with_name(db.name + ".wal")):
-                stale.unlink(missing_ok=True)
-            shutil.rmtree(db.with_name(db.name + "-warc"), ignore_errors=True)
+            remove_warehouse(db)
             shutil.rmtree(out, ignore_errors=True)
             usage = measure(command, env)
             if repeat:
@@ -324,8 +330,7 @@ def bench_jsonl(name: str, docs: list[str], source: list[int], args: argparse.Na
     runs: dict[str, list[tuple[Usage, float]]] = {name: [] for name in commands}
     for repeat in range(1 - args.warmup, args.repeats + 1):
         for tool, command in commands.items():
-            for stale in (db, db.with_name(db.name + ".wal")):
-                stale.unlink(missing_ok=True)
+            remove_warehouse(db)
             usage = measure(command, env)
             if tool == "newswash ingest":
                 seconds = usage.seconds
