@@ -16,6 +16,11 @@ DEFAULTS: dict[str, str] = {
     "DO_NOT_TRACK": "1",
     # A first start migrates a new Prefect database: 20 s (Prefect's default) is not enough on a busy machine.
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    # Block types are registered for Prefect's blocks API, which newswash does not use;
+    # checking them on every server start imports each Prefect collection installed
+    # (prefect-dask: Dask and distributed), about 0.5 CPU-s of each run's server boot.
+    "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+    "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
 }
 
 
