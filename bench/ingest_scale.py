@@ -28,8 +28,11 @@ boilerplate's counts were read and merged against every stored line of the sourc
 counts, stored URLs and dedup candidates probed beside the warehouse): 2,000,000 in 2,614 s, peak
 RSS 3.30 GiB, summed PSS 2.68 GiB, 935 records/s in the first tenth and 686 in the last (0.73x);
 20,000 new into it 26.9 s against 17.4 s (1.55x; on the earlier 2,000,000 warehouse, rounds 1-3:
-1.43x, 1.31x, 1.43x). What still grows: the flow process's dedup (0.29 s a batch of 2,000 against
-2,000,000 when alone, three times that beside two busy workers), on 2 cores shared with the workers.
+1.43x, 1.31x, 1.43x). Then the run's connection stopped closing the file (a checkpoint and a
+re-open) after every quarter second idle, only when a reader asks (``warehouse/shared.py``):
+2,000,000 in 1,998 s, peak RSS 3.53 GiB, summed PSS 2.91 GiB, 1,042 records/s in the last tenth
+against 826-1,156 in the first four (the first ones slowed by profiling run beside them); 20,000
+new into it 19.4 s against 15.3 s (1.27x; on the earlier 2,000,000 warehouse, rounds 1-2: 1.16x, 1.14x).
 """
 
 from __future__ import annotations
