@@ -38,7 +38,11 @@ the batched language identification and migration 019 (issue 15's second session
 extraction deadline dropped 1,110 pages); extraction-dev F1 newswash 0.980, datatrove 0.941.
 100,000 short texts, one run: newswash 57.8 s (107.3 CPU-s, flow process 36%), datasketch's
 batch path 69.8 s (1.21x), rensa's 18.8 s. 100,000 long texts: 92.8 s (178.0 CPU-s, flow
-process 33%), datasketch 103.3 s (1.11x), rensa 30.0 s.
+process 33%), datasketch 103.3 s (1.11x), rensa 30.0 s. Issue 15's fourth session (the run keeps
+the warehouse open, no block registration, fork server's heap frozen), medians of 3: 774 pages
+16.6 s vs 13.9 s (0.84x); 3,870 pages 32.3 s vs 41.2 s (1.28x); 100,000 short texts 50.4 s (92.4
+CPU-s, flow process 36.3%) vs datasketch 67.0 s (1.33x), rensa 20.3 s; 100,000 long texts 84.9 s
+(160.1 CPU-s, flow process 28.8%) vs datasketch 91.1 s (1.07x), rensa 23.8 s.
 """
 
 from __future__ import annotations
