@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from conftest import Cli
 from newswash.warehouse.shared import IDLE_SECONDS, open_shared
+from newswash.warehouse.store import someone_waits, waiting_room
 from test_faults import make_corpus
 
 PAGES = 24
@@ -124,3 +126,18 @@ def test_a_run_keeps_the_file_until_a_reader_asks_for_it(tmp_path: Path) -> None
         run.execute("SELECT 1").fetchall()  # the run opens it again
         time.sleep(IDLE_SECONDS + 0.5)  # idle long enough: anyone may open it
         assert reader("raw").communicate()[0].strip() == "opened"
+
+
+def test_only_a_fresh_note_asks_for_the_file(tmp_path: Path) -> None:
+    """A note its opener keeps touching asks the run to let go; the note of a killed opener,
+    no longer touched, soon does not."""
+    db = tmp_path / "wh.duckdb"
+    assert not someone_waits(db)  # no waiting room at all
+    room = waiting_room(db)
+    room.mkdir()
+    note = room / "4242-1"
+    note.touch()
+    assert someone_waits(db)
+    stale = time.time() - 10
+    os.utime(note, (stale, stale))
+    assert not someone_waits(db)

@@ -1,14 +1,15 @@
 """The run's connection to the warehouse, holding the file only while it is used.
 
 DuckDB lets one process open a file for writing, and while it is open nobody else can open
-it, even to read. So the run's connection lets go of the file outside a transaction when someone waits for
-it (newswash's readers leave a note while they wait: `store.connect`), at once, or when it
-has been idle for `IDLE_SECONDS` (for other tools), and opens it again on its next
-statement. Readers open the file read-only in between (they wait up to
+it, even to read. So the run's connection lets go of the file outside a transaction as soon
+as someone waits for it (newswash's readers leave a note while they wait: `store.connect`),
+or when it has been idle for `IDLE_SECONDS` (for other tools), and opens it again on its
+next statement. Readers open the file read-only in between (they wait up to
 `store.OPEN_WAIT_SECONDS` for a batch being loaded) and see the batches committed so far,
 each whole: a batch is one transaction, and closing checkpoints it into the file. Letting go
-costs the run a checkpoint and a reopen, so it does not when nobody asks (at the 0.25 s
-idle of before, a run of 30,000 short texts closed the file between most batches).
+costs the run a checkpoint and a reopen, so it does not when nobody asks (when it let go
+after every quarter second idle, the close and the reopen were 8% of a run's flow-process
+samples in a py-spy profile of 30,000 short texts).
 """
 
 from __future__ import annotations

@@ -112,12 +112,18 @@ def waiting_room(path: Path) -> Path:
 
 def someone_waits(path: Path) -> bool:
     """Whether an opener has been waiting for the warehouse's lock just now."""
-    try:
-        notes = list(os.scandir(waiting_room(path)))
-    except FileNotFoundError:
-        return False
     fresh = time.time() - 4 * OPEN_POLL_SECONDS
-    return any(note.stat().st_mtime >= fresh for note in notes if not note.name.startswith("."))
+    try:
+        with os.scandir(waiting_room(path)) as notes:
+            for note in notes:
+                try:
+                    if note.stat().st_mtime >= fresh:
+                        return True
+                except FileNotFoundError:  # its opener got in (or gave up) meanwhile
+                    continue
+    except FileNotFoundError:
+        pass
+    return False
 
 
 def _first_line(exc: BaseException) -> str:
