@@ -107,6 +107,7 @@ def ingest(records: Path, db: Path) -> dict:
     proc = subprocess.Popen([sys.executable, "-m", "newswash.cli", "ingest", str(records), "--db", str(db)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak, now, peak_pss, done = [0], [0], [0], threading.Event()
+    at_peak: list[tuple[str, int, int]] = []  # (process, RSS, PSS) when the summed PSS peaked
 
     def sample() -> None:
         root = psutil.Process(proc.pid)
@@ -115,13 +116,16 @@ def ingest(records: Path, db: Path) -> dict:
                 tree = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 return
-            rss = pss = 0
+            each = []
             for p in tree:
                 try:
                     info = p.memory_full_info()
-                    rss, pss = rss + info.rss, pss + info.pss
+                    each.append((_role(p), info.rss, info.pss))
                 except psutil.NoSuchProcess:
                     pass
+            rss, pss = sum(e[1] for e in each), sum(e[2] for e in each)
+            if pss > peak_pss[0]:
+                at_peak[:] = each
             now[0], peak[0], peak_pss[0] = rss, max(peak[0], rss), max(peak_pss[0], pss)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -140,7 +144,15 @@ def ingest(records: Path, db: Path) -> dict:
     sampler.join()
     if code != 0:
         raise SystemExit(f"ingest failed ({code}): {''.join(tail)}")
-    return {"seconds": seconds, "peak": peak[0], "peak_pss": peak_pss[0], "batches": batches}
+    return {"seconds": seconds, "peak": peak[0], "peak_pss": peak_pss[0], "batches": batches, "at_peak": at_peak}
+
+
+def _role(p: psutil.Process) -> str:
+    """A short name for one of the run's processes: the first words of its command after the interpreter."""
+    try:
+        return " ".join(Path(w).name for w in p.cmdline()[1:4])[:50] or p.name()
+    except psutil.Error:
+        return "?"
 
 
 def _rate(batches: list[tuple[float, int, int]], lo: int, hi: int) -> float:
@@ -183,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
               f" first tenth {_rate(b, 0, tenth):,.0f} records/s, last tenth {_rate(b, len(b) - tenth, len(b)):,.0f}"
               f" records/s ({_rate(b, len(b) - tenth, len(b)) / _rate(b, 0, tenth):.2f}x); RSS of all its processes"
               f" after the first tenth {b[tenth - 1][2] / 2**30:.2f} GiB, at the end {b[-1][2] / 2**30:.2f} GiB", flush=True)
+        print("  at the peak (RSS / PSS, GiB): " + ", ".join(
+            f"{role} {rss / 2**30:.2f} / {pss / 2**30:.2f}" for role, rss, pss in r["at_peak"]), flush=True)
     into_big, into_empty = [], []
     for k in range(args.repeats):
         small = small_file(args.data, args.round, k)

@@ -144,7 +144,7 @@ class StoredIndex:
             return self._read.take(ids)
         if len(ids) and ids.max() > self.m.covered:
             raise KeyError("article ids without a sketch")
-        rows = self._rows()[ids] if len(ids) else np.zeros(0, self.dtype)
+        rows = self._read_rows(ids)
         if not rows["present"].all():
             raise KeyError("article ids without a sketch")
         return Sketches(ids, rows["exact"].copy(), rows["size"].astype(np.int64), rows["signature"].copy())
@@ -162,7 +162,7 @@ class StoredIndex:
         # The check, on each stored article's row (read once, and kept for ``sketches``): its full
         # exact hash, and, if signatures were rewritten, its keys as its current signature gives them.
         distinct, which = unique_inverse(stored)
-        current = self._rows()[distinct]
+        current = self._read_rows(distinct)
         present = current["present"] == 1
         self._read = Sketches(distinct[present], current["exact"][present], current["size"][present].astype(np.int64),
                               current["signature"][present])
@@ -221,6 +221,22 @@ class StoredIndex:
         if not path.exists():
             return np.zeros(0, self.dtype)
         return np.memmap(path, self.dtype, "r+" if writable else "r", shape=(path.stat().st_size // self.dtype.itemsize,))
+
+    def _read_rows(self, ids: np.ndarray) -> np.ndarray:
+        """Rows ``ids`` (ascending, each at most ``covered``), read, not mapped: a batch's candidates
+        are scattered over the whole file, and each page a mapping touches (with the pages the
+        kernel maps around it) would count in the process's memory until it is unmapped."""
+        rows = np.zeros(len(ids), self.dtype)
+        if not len(ids):
+            return rows
+        size = self.dtype.itemsize
+        out = memoryview(rows.view(np.uint8))
+        starts = np.flatnonzero(np.diff(ids, prepend=-2) != 1)  # runs of consecutive ids, one read each
+        ends = np.append(starts[1:], len(ids))
+        with open(self.folder / SKETCHES, "rb") as fh:
+            for a, b, first in zip(starts.tolist(), ends.tolist(), ids[starts].tolist()):
+                os.preadv(fh.fileno(), [out[a * size : b * size]], first * size)
+        return rows
 
     def _write_rows(self, ids: np.ndarray, fp: Fingerprints) -> None:
         rows = self._rows(writable=True, upto=int(ids.max()))

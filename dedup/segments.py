@@ -18,6 +18,7 @@ from typing import BinaryIO
 import numpy as np
 
 MERGE_SLICE = 4_000_000  # keys per slice of a merge (about 50 MB with their values)
+PROBE_MAPPED = 32 << 20  # bytes of a segment's keys that one slice of the probes spans, about
 
 
 def probe_sorted(values: np.ndarray, ids: np.ndarray, probes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -59,16 +60,22 @@ class Segments:
         self.state.segments, self.state.entries = [], 0
 
     def probe(self, probes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(probe index, value) for every entry whose key is one of ``probes`` (int64), in all segments."""
+        """(probe index, value) for every entry whose key is one of ``probes`` (int64), in all segments.
+        The sorted probes are searched a slice at a time, each slice with the segments mapped
+        afresh: a slice's binary searches stay in its share of the key range, so the pages they
+        touch (which count in the process's memory while mapped) are about ``PROBE_MAPPED`` bytes
+        of the keys, not all of them."""
         probes = np.asarray(probes, dtype=np.int64)
         order = np.argsort(probes)
-        found_p, found_v = [], []
-        for keys, values in self._opened():
-            p, v = probe_sorted(keys, values, probes[order])
-            found_p.append(order[p])
-            found_v.append(v.astype(np.int64))
-        if not found_p:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        ordered = probes[order]
+        largest = max((length for _, length in self.state.segments), default=0) * 8
+        step = max(1, -(-len(ordered) * PROBE_MAPPED // max(largest, 1)))
+        found_p, found_v = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        for lo in range(0, len(ordered), step):
+            for keys, values in self._opened():
+                p, v = probe_sorted(keys, values, ordered[lo : lo + step])
+                found_p.append(order[lo + p])
+                found_v.append(v.astype(np.int64))
         return np.concatenate(found_p), np.concatenate(found_v)
 
     def append(self, keys: np.ndarray, values: np.ndarray) -> None:

@@ -103,3 +103,7 @@ def test_reprocess_with_the_same_settings_changes_nothing(cli: Cli, site: Newswe
     assert all(NOTE not in after[u]["body"] and after[u]["body"] in before[u]["body"] for u in changed)
     assert cli.sql(kind.format(story[38])) == [{"kind": "exact"}]
     assert {u: r["cluster_id"] for u, r in after.items()} == {u: r["cluster_id"] for u, r in before.items()}
+    # Version 1 keeps the body first stored (the log stored none of its own until the reprocess replaced it).
+    first = cli.sql("select a.url, v.body from article_versions v join articles a on a.id = v.article_id where v.version = 1")
+    assert {r["url"]: r["body"] for r in first} == {u: r["body"] for u, r in before.items()}
+    assert cli.sql("select count(*) as n from version_log where body is not null") == [{"n": len(before)}]

@@ -166,6 +166,11 @@ def test_revisions_are_kept_diffed_and_reported(cli: Cli, site: tuple[NewswebSer
     minister = cli.sql("select title, body from articles where url like '%/minister.html'")[0]
     assert minister["title"] == "Minister admits rail line will be two years late"  # articles holds the latest
     assert minister["body"].endswith(correction)
+    bodies = cli.sql("select v.version, v.body, l.body is null as shared from article_versions v join version_log l "
+                     "using (article_id, version) join articles a on a.id = v.article_id "
+                     "where a.url like '%/minister.html' order by v.version")
+    assert [(b["version"], b["shared"]) for b in bodies] == [(1, False), (2, False), (3, True)]  # stored once
+    assert bodies[2]["body"] == minister["body"] and correction not in bodies[1]["body"] + bodies[0]["body"]
     edits = cli.sql("select version, headline_changed, words_added, words_removed from revisions "
                     "where url like '%/minister.html' order by version")
     assert edits == [{"version": 2, "headline_changed": True, "words_added": 6, "words_removed": 4},

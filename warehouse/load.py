@@ -283,7 +283,10 @@ def update_articles(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int],
 
 def _update_rows(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], articles: list[Article],
                  fingerprints: Fingerprints) -> None:
-    """Stored articles' fields, cleaning log and signatures from their new extraction (caller's transaction)."""
+    """Stored articles' fields, cleaning log and signatures from their new extraction (caller's
+    transaction); the versions that stored no body of their own keep the one replaced."""
+    con.execute("UPDATE version_log SET body = a.body FROM articles a WHERE a.id = version_log.article_id "
+                "AND version_log.body IS NULL AND a.id IN (SELECT unnest(?::BIGINT[]))", [ids])
     columns = [c for c in REPROCESSED if c in _article_columns(con)]
     with registered(con, "reprocessed", id=ids, **{c: [getattr(a, c) for a in articles] for c in columns}):
         assignments = ", ".join(f"{c} = r.{c}" for c in columns)
@@ -296,35 +299,36 @@ def _update_rows(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], ar
 def revise(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], articles: list[Article],
            fingerprints: Fingerprints, settings: DedupSettings) -> None:
     """New versions of stored articles whose title or body changed (caller's transaction): a
-    row each in article_versions (with the words added and removed since the latest), the
+    row each in version_log (with the words added and removed since the latest), the
     article updated in place as ``update_articles`` does, and its cluster formed again."""
     with registered(con, "revised_ids", id=pa.array(ids, pa.int64())):
         latest = {row[0]: row[1:] for row in con.execute(
             "SELECT a.id, a.title, a.body, coalesce(max(v.version), 1) FROM articles a JOIN revised_ids USING (id) "
-            "LEFT JOIN article_versions v ON v.article_id = a.id GROUP BY ALL").fetchall()}
+            "LEFT JOIN version_log v ON v.article_id = a.id GROUP BY ALL").fetchall()}
     versions = [latest[i][2] + 1 for i in ids]
     changes = [changed_words(words(*latest[i][:2]), words(a.title, a.body)) for i, a in zip(ids, articles)]
-    _insert_versions(con, run_id, ids, articles, versions, changes)
     _update_rows(con, run_id, ids, articles, fingerprints)
+    _insert_versions(con, run_id, ids, articles, versions, changes)  # its body: the article's, now updated
     recluster_members(con, run_id, ids, fingerprints, settings)
 
 
 def _insert_versions(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], articles: list[Article],
                      versions: list[int], changes: list[tuple[int, int] | None]) -> None:
-    """One article_versions row per article: ``versions[i]`` of article ``ids[i]``, with its
-    (words added, words removed) or None (version 1); fetch time and WARC record from the
-    article's latest 200 in fetch_log (the time of loading for articles read from files)."""
+    """One version_log row per article: ``versions[i]`` of article ``ids[i]``, with its
+    (words added, words removed) or None (version 1) and no body (``articles[i]``'s is the
+    article's); fetch time and WARC record from the article's latest 200 in fetch_log (the time
+    of loading for articles read from files)."""
     now = datetime.utcnow().replace(microsecond=0)
     with registered(
         con, "version_rows", article_id=pa.array(ids, pa.int64()), version=pa.array(versions, pa.int32()),
-        title=pa.array([a.title for a in articles], pa.string()), body=pa.array([a.body for a in articles], pa.string()),
+        title=pa.array([a.title for a in articles], pa.string()),
         words_added=pa.array([c and c[0] for c in changes], pa.int32()),
         words_removed=pa.array([c and c[1] for c in changes], pa.int32()),
         url=pa.array([a.url for a in articles], pa.string()), run_id=pa.array([run_id] * len(ids), pa.int64()),
     ):
         con.execute(
             """
-            INSERT INTO article_versions BY NAME
+            INSERT INTO version_log BY NAME
             SELECT r.* EXCLUDE (url), coalesce(f.fetched_at, ?) AS fetched_at, f.warc_path, f.warc_offset
             FROM version_rows r LEFT JOIN (
                 SELECT url, max(fetched_at) AS fetched_at, arg_max(warc_path, fetched_at) AS warc_path,

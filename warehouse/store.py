@@ -287,5 +287,5 @@ def stored_texts(con: duckdb.DuckDBPyConnection, ids: list[int]) -> dict[int, tu
 
 def revised(con: duckdb.DuckDBPyConnection, run_id: int) -> int:
     """Articles the run stored a new version of (after their first)."""
-    return con.execute("SELECT count(DISTINCT article_id) FROM article_versions WHERE run_id = ? AND version > 1",
+    return con.execute("SELECT count(DISTINCT article_id) FROM version_log WHERE run_id = ? AND version > 1",
                        [run_id]).fetchone()[0]

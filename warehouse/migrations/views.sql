@@ -56,6 +56,11 @@ CREATE OR REPLACE VIEW daily AS
     GROUP BY day
     ORDER BY day;
 
+CREATE OR REPLACE VIEW article_versions AS
+    SELECT v.article_id, v.version, v.fetched_at, v.title, coalesce(v.body, a.body) AS body, v.words_added,
+           v.words_removed, v.warc_path, v.warc_offset, v.run_id
+    FROM version_log v JOIN articles a ON a.id = v.article_id;
+
 CREATE OR REPLACE VIEW revisions AS
     WITH ordered AS (
         SELECT v.*, lag(v.title) OVER w AS title_before, lag(v.fetched_at) OVER w AS before_at,
@@ -130,6 +135,18 @@ COMMENT ON COLUMN daily.day IS 'publication date (load date when unknown)';
 COMMENT ON COLUMN daily.articles IS 'articles that day';
 COMMENT ON COLUMN daily.new_stories IS 'canonical articles: stories first seen';
 COMMENT ON COLUMN daily.duplicates IS 'copies of a story';
+
+COMMENT ON VIEW article_versions IS 'one row per version of each article: 1 is the first fetch, a new one each time a revisit found its cleaned title or body changed; articles holds the latest';
+COMMENT ON COLUMN article_versions.article_id IS 'the article (articles.id)';
+COMMENT ON COLUMN article_versions.version IS 'from 1 (the first fetch), one more per change';
+COMMENT ON COLUMN article_versions.fetched_at IS 'when this version was fetched (UTC)';
+COMMENT ON COLUMN article_versions.title IS 'the cleaned title of this version';
+COMMENT ON COLUMN article_versions.body IS 'the cleaned body of this version';
+COMMENT ON COLUMN article_versions.words_added IS 'words (title and body) in this version and not the one before; NULL on version 1';
+COMMENT ON COLUMN article_versions.words_removed IS 'words (title and body) of the version before that this one no longer has; NULL on version 1';
+COMMENT ON COLUMN article_versions.warc_path IS 'WARC file holding the response this version was extracted from (as in fetch_log); NULL for files';
+COMMENT ON COLUMN article_versions.warc_offset IS 'offset of that response record in warc_path';
+COMMENT ON COLUMN article_versions.run_id IS 'the run that stored this version';
 
 COMMENT ON VIEW revisions IS 'one row per change of an article after it was first seen (article_versions from version 2)';
 COMMENT ON COLUMN revisions.article_id IS 'the article (articles.id)';
