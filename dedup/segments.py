@@ -18,7 +18,7 @@ from typing import BinaryIO
 import numpy as np
 
 MERGE_SLICE = 4_000_000  # keys per slice of a merge (about 50 MB with their values)
-PROBE_MAPPED = 32 << 20  # bytes of a segment's keys that one slice of the probes spans, about
+PROBE_MAPPED = 32 << 20  # bytes of the largest segment's keys one slice of the probes spans (keys are hashes: uniform)
 
 
 def probe_sorted(values: np.ndarray, ids: np.ndarray, probes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -46,8 +46,10 @@ def _scan(stored: MemoryStore, fp) -> set[tuple[int, int]]:
     return set(zip(comparable[rows].tolist(), found.tolist()))
 
 
-def test_candidates_equal_a_scan_of_everything_across_merges(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("mapped", [segments_module.PROBE_MAPPED, 64])  # probes in one slice, or in many
+def test_candidates_equal_a_scan_of_everything_across_merges(tmp_path: Path, monkeypatch, mapped: int) -> None:
     monkeypatch.setattr(segments_module, "MERGE_SLICE", 500)  # merges in many slices
+    monkeypatch.setattr(segments_module, "PROBE_MAPPED", mapped)
     index, memory = StoredIndex.for_settings(tmp_path / "ix", SETTINGS), MemoryStore(SETTINGS)
     texts = _texts(1200, seed=1)
     for lo in range(0, 1100, 100):
@@ -64,7 +66,7 @@ def test_candidates_equal_a_scan_of_everything_across_merges(tmp_path: Path, mon
     reopened = StoredIndex.for_settings(tmp_path / "ix", SETTINGS)
     assert sorted(p.name for p in (tmp_path / "ix").iterdir()) == sorted(
         ["manifest.json", "sketches.bin"] + [f"{k}-{n}.npy" for n, _ in reopened.m.segments for k in ("keys", "ids")])
-    some = np.array([3, 500, 1099])
+    some = np.array([3, 4, 5, 500, 1099])  # a run of consecutive rows read at once, and single ones
     assert np.array_equal(reopened.sketches(some).signatures, memory.sketches(some).signatures)
     with pytest.raises(KeyError):
         reopened.sketches(np.array([1100]))
