@@ -36,6 +36,17 @@ in-memory ``cluster`` partition of the same documents.
 Usage: ``.venv/bin/python bench/dedup_speed.py --stored [--n 1000000] [--at 100000] [--pad 4000000]
 [--workers 2] [--batch-size 50000] [--per-batch 2000] [--new 10000] [--tmp DIR] [--check]``
 
+Each body stored once (``version_log``), the index's rows read with ``pread`` and its probes in
+slices of the key range, ``--n 1000000 --at 100000``: 1,000,000 stored in 261.1 s and 267.0 s, 2.23
+and 2.26 GiB main process, 2.61 and 2.60 GiB in all (cluster_batch 105 s, write_batch 84-91 s,
+waiting for the workers 35-36 s), on a machine then slower than for the figures below (generating
+the texts, in a process of its own, took 164-185 s against 140-144 s); the same day before the
+change, on the faster machine: 227.1 s, 2.59 GiB in all. Timed in each batch there: the article
+inserts 30.0 s, the version inserts 13.7 s, line counts 6.7 s, commits about 24 s, two checkpoints
+of about 10 s (in the autocommit of the batch's ``nextval``), ``index_written`` 20.3 s,
+``assign`` 60.9 s. Reading 273,181 scattered rows of a 2,059,927-row ``sketches.bin`` (the
+candidates of 50,000 new): ``pread`` 0.57-0.69 s, a memory map 0.30 s; 17,736 rows (2,000 new):
+0.05 s against 0.10 s.
 Quiet machine, line counts appended to logs and summed beside the warehouse, candidates' rows read
 once, ``--n 1000000 --at 100000``: 1,000,000 stored in 214.7 s, 2.36 GiB main process, 2.69 GiB in
 all (cluster_batch 81.4 s, write_batch 83.1 s); dedup and load of 10,000 new against 100,000 stored
