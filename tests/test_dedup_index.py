@@ -46,10 +46,8 @@ def _scan(stored: MemoryStore, fp) -> set[tuple[int, int]]:
     return set(zip(comparable[rows].tolist(), found.tolist()))
 
 
-@pytest.mark.parametrize("mapped", [segments_module.PROBE_MAPPED, 64])  # probes in one slice, or in many
-def test_candidates_equal_a_scan_of_everything_across_merges(tmp_path: Path, monkeypatch, mapped: int) -> None:
+def test_candidates_equal_a_scan_of_everything_across_merges(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(segments_module, "MERGE_SLICE", 500)  # merges in many slices
-    monkeypatch.setattr(segments_module, "PROBE_MAPPED", mapped)
     index, memory = StoredIndex.for_settings(tmp_path / "ix", SETTINGS), MemoryStore(SETTINGS)
     texts = _texts(1200, seed=1)
     for lo in range(0, 1100, 100):
@@ -62,6 +60,12 @@ def test_candidates_equal_a_scan_of_everything_across_merges(tmp_path: Path, mon
         memory.add(fp, [None] * 100)
         index.put(ids, fp)
     assert len(index.m.segments) <= 5  # a binary counter over 11 batches
+    fp = fingerprint(texts[1100:], SETTINGS)
+    comparable = np.flatnonzero(fp.sizes > 0)
+    args = fp.band_keys[comparable], np.array(fp.exact, dtype="S32")[comparable]
+    whole = index.candidates(*args)
+    monkeypatch.setattr(segments_module, "PROBE_MAPPED", 64)  # the probes in many slices
+    assert all(np.array_equal(a, b) for a, b in zip(index.candidates(*args), whole)) and len(whole[0])
     assert sum(length for _, length in index.m.segments) == index.m.entries
     reopened = StoredIndex.for_settings(tmp_path / "ix", SETTINGS)
     assert sorted(p.name for p in (tmp_path / "ix").iterdir()) == sorted(
