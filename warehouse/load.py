@@ -285,10 +285,10 @@ def _update_rows(con: duckdb.DuckDBPyConnection, run_id: int, ids: list[int], ar
                  fingerprints: Fingerprints) -> None:
     """Stored articles' fields, cleaning log and signatures from their new extraction (caller's
     transaction); the versions that stored no body of their own keep the one replaced."""
-    con.execute("UPDATE version_log SET body = a.body FROM articles a WHERE a.id = version_log.article_id "
-                "AND version_log.body IS NULL AND a.id IN (SELECT unnest(?::BIGINT[]))", [ids])
     columns = [c for c in REPROCESSED if c in _article_columns(con)]
     with registered(con, "reprocessed", id=ids, **{c: [getattr(a, c) for a in articles] for c in columns}):
+        con.execute("UPDATE version_log SET body = a.body FROM articles a JOIN reprocessed r USING (id) "
+                    "WHERE a.id = version_log.article_id AND version_log.body IS NULL")
         assignments = ", ".join(f"{c} = r.{c}" for c in columns)
         con.execute(f"UPDATE articles SET {assignments} FROM reprocessed r WHERE articles.id = r.id")
     con.execute("DELETE FROM cleaning_log WHERE article_id IN (SELECT unnest(?))", [ids])

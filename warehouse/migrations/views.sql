@@ -65,7 +65,7 @@ CREATE OR REPLACE VIEW revisions AS
     WITH ordered AS (
         SELECT v.*, lag(v.title) OVER w AS title_before, lag(v.fetched_at) OVER w AS before_at,
                first_value(v.fetched_at) OVER w AS first_fetched_at
-        FROM article_versions v WINDOW w AS (PARTITION BY v.article_id ORDER BY v.version)
+        FROM version_log v WINDOW w AS (PARTITION BY v.article_id ORDER BY v.version)
     )
     SELECT
         o.article_id,
