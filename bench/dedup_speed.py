@@ -302,6 +302,16 @@ class PeakMemory:
                 f" over start, {(self.start + self.peak) / 2**30:,.2f} GiB in all (workers included)")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process ``pid`` so far (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rpartition(")")[2].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 _SETTINGS: DedupSettings | None = None  # a worker's, set by _init_worker
 _TEXTS: TextFile | None = None
 
@@ -576,7 +586,7 @@ def _load_stored(args: argparse.Namespace, settings: DedupSettings, text_file: T
         with open_warehouse(db) as con, _StepTimer(load, steps) as timer, PeakMemory() as memory:
             run_id = start_run(con, ["bench"])
             batches = prepared_batches(pool, bulk, step=min(10_000, args.batch_size))
-            start, loaded, waited = time.perf_counter(), 0, 0.0
+            start, loaded, waited, main_cpu = time.perf_counter(), 0, 0.0, 0.0
             for stored, bounds in measured:
                 if args.pad and stored == loaded + args.pad:  # the last sizes: padded, not loaded
                     t = time.perf_counter()
@@ -589,6 +599,7 @@ def _load_stored(args: argparse.Namespace, settings: DedupSettings, text_file: T
                     loaded += args.pad
                     timer.take()
                 else:
+                    cpu = time.process_time()
                     while loaded < stored:
                         t = time.perf_counter()
                         lo, docs, fp, line_counts = next(batches)
@@ -596,9 +607,11 @@ def _load_stored(args: argparse.Namespace, settings: DedupSettings, text_file: T
                         load.load_batch(con, run_id, bench_articles(lo, docs, published), fp, settings, line_counts)
                         loaded += len(docs)
                         del docs, fp, line_counts  # not held while the next batch arrives
+                    main_cpu += time.process_time() - cpu
                     seconds = time.perf_counter() - start
+                    workers_cpu = sum(_cpu_seconds(c.pid) for c in mp.active_children())
                     print(f"stored     {loaded:,} docs in {seconds:.1f} s ({loaded / seconds:,.0f} docs/s)"
-                          f"  {memory.describe()}  (waiting for texts, signatures and line counts {waited:.1f}s,"
+                          f"  {memory.describe()}  CPU main {main_cpu:.0f} s, workers {workers_cpu:.0f} s  (waiting for texts, signatures and line counts {waited:.1f}s,"
                           f" {timer.take()})", flush=True)
                 if args.check:
                     labels.append((loaded, _cluster_labels(con)))

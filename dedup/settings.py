@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
@@ -13,6 +14,7 @@ import numpy as np
 from newswash.config_tables import from_table
 
 
+@functools.cache  # every settings load asks again (a run's process loads them more than once): 50 ms each
 def lsh_params(
     threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5
 ) -> tuple[int, int]:
