@@ -93,6 +93,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import json
 import multiprocessing as mp
 import multiprocessing.pool
@@ -580,6 +581,7 @@ def _load_stored(args: argparse.Namespace, settings: DedupSettings, text_file: T
 
     steps = ["caught_up_index", "cluster_batch", "write_batch"]
     _init_worker(settings, text_file)  # without workers, batches are prepared here
+    gc.freeze()  # as a run's flow process does before its first batch (``flows/ingest.py`` ``run_pipeline``)
     labels: list[tuple[int, np.ndarray]] = []
     with worker_pool(args.workers, settings, text_file) if args.workers > 1 else nullcontext() as pool:
         db = text_file.path.with_name("bench.duckdb")

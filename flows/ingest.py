@@ -9,6 +9,7 @@ result. A step with ``retries`` (load: one transaction) runs as a task that Pref
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -65,7 +66,16 @@ class Sealed(Generic[T]):
 
 
 def _unseal(data: bytes) -> Sealed[Any]:
-    return Sealed(pickle.loads(data))
+    """The value, unpickled with the cyclic garbage collector off: unpickling makes no cycles,
+    and a part of a batch is megabytes of new objects, whose allocations set off most of the
+    flow process's full collections (25 of 0.22 s each on 100,000 short texts)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return Sealed(pickle.loads(data))
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @task(cache_policy=NONE)
@@ -109,6 +119,7 @@ def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: Executor
     in the worker, the batch pickled there and back); the steps after it happen here
     (per-article ones too), in input order, as each batch completes."""
     logger = get_run_logger()
+    gc.freeze()  # what imports and set-up made lives for the run: out of every collection's scan
     groups = placement(steps)
     first_worker = next((i for i, (per_article, _) in enumerate(groups) if per_article), len(groups))
     before = [step for _, group in groups[:first_worker] for step in group]
