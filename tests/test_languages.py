@@ -11,7 +11,9 @@ import pytest
 
 from newswash.cleaners import Cleaner, extract
 from newswash.settings import load_cleaning
-from newswash.cleaners.language import language_of
+import py3langid
+
+from newswash.cleaners.language import IDENTIFY_CHARS, language_of, languages_of
 from newswash.records import Article
 from newswash.sources.charset import decode
 from newswash.sources.files import read_file
@@ -81,6 +83,17 @@ def test_language_of_prefers_the_declared_language() -> None:
     assert language_of("en-GB", "Die Polizei fand viele Spuren.") == "en"
     assert language_of(None, STORY) == "de"
     assert language_of(None, "1 2 3 --") is None
+
+
+def test_languages_identified_together_are_those_of_py3langid_one_by_one() -> None:
+    texts = [Cleaner()(extract(Article(url="https://example.org/" + name, content=decode(page(name)),
+                                       content_type="html"))).body for name in EVALDATA]
+    texts += [STORY, "Le gouvernement a annoncé hier de nouvelles mesures.", "Это короткий текст.", "a", "¿Qué?"]
+    expected = [py3langid.classify(text[:IDENTIFY_CHARS])[0] for text in texts]
+    assert len(set(expected)) >= 4
+    assert languages_of([None] * len(texts), texts) == expected
+    assert [languages_of([None], [text])[0] for text in texts] == expected  # a batch of one walks alike
+    assert languages_of([None, "pt-BR", None], ["", "Die Polizei fand viele Spuren.", "1 2 3"]) == [None, "pt", None]
 
 
 def test_safety_net_refuses_an_over_eager_removal(caplog: pytest.LogCaptureFixture) -> None:

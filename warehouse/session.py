@@ -38,7 +38,7 @@ class Warehouse:
                     on_wait: Callable[[str], None] = lambda _: None) -> Iterator[Warehouse]:
         """The warehouse at ``path``, with its writer lock held (waiting up to ``lock_wait`` s),
         through a connection that lets go of the file between batches (``warehouse/shared.py``)."""
-        with writer_lock(path, lock_wait, on_wait=on_wait), open_shared(path) as con:
+        with writer_lock(path, lock_wait, on_wait=on_wait), open_shared(path, store.RUN_SETTINGS) as con:
             yield cls(con, Path(path))
 
     @property
