@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,7 @@ import numpy as np
 from newswash.cleaners import Cleaner, count_lines
 from newswash.cleaners.boilerplate import SITE_BOILERPLATE
 from newswash.dedup import fingerprint
+from newswash.flows.ingest import Sealed
 from newswash.pipeline import article_steps, ingest_steps, placement, read_batches
 from newswash.records import Article, Failure
 from newswash.settings import load_settings
@@ -92,3 +95,27 @@ def test_the_stage_order_is_written_once_and_workers_get_the_per_article_run(tmp
     assert [(per_article, [s.name for s in group]) for per_article, group in placement(steps)] == [
         (False, ["skip known", "fetch"]), (True, ["extract", "clean", "fingerprint"]),
         (False, ["learned boilerplate", "revisions", "dedup", "load"])]
+
+
+class CollectorWatch:
+    """Records, when unpickled, whether the cyclic garbage collector was on."""
+
+    def __init__(self) -> None:
+        self.collector_on: bool | None = None
+
+    def __setstate__(self, state: dict) -> None:
+        self.collector_on = gc.isenabled()
+
+
+def test_a_sealed_part_unpickles_with_the_collector_off_and_leaves_it_as_it_was() -> None:
+    batch = processed([Article(url=f"https://a.example/{i}", content=story(i)) for i in range(3)])
+    for enabled in (True, False):
+        gc.enable() if enabled else gc.disable()
+        try:
+            watch, part = pickle.loads(pickle.dumps(Sealed((CollectorWatch(), batch)))).value
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+        assert watch.collector_on is False
+        assert [a.body for a in part.articles] == [a.body for a in batch.articles]
+        assert np.array_equal(part.fingerprints.signatures, batch.fingerprints.signatures)

@@ -6,7 +6,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from prefect import flow
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+
 from conftest import FIXTURES
+from newswash.flows.local_api import _using
 from newswash.flows.executor_choice import TINY_INPUT_FILES, settings_for_run, tiny_input
 from newswash.flows.api_server import URL_FILE, running_api
 from newswash.settings import load_settings
@@ -53,3 +57,17 @@ def test_running_api_is_the_served_url_only_while_it_answers(tmp_path: Path) -> 
         server.shutdown()
         server.server_close()
     assert running_api(tmp_path) is None  # a stale file from a killed serve
+
+
+@flow
+def heartbeat_frequency() -> int | None:
+    """What a flow run reads as its heartbeat frequency (None: no heartbeat thread)."""
+    return get_current_settings().flows.heartbeat_frequency
+
+
+def test_a_run_sends_no_heartbeats_to_its_own_server_but_keeps_them_for_another(prefect_api: str) -> None:
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 30}):
+        with _using(prefect_api, own_server=True):
+            assert heartbeat_frequency() is None
+        with _using(prefect_api):  # serve's server or a configured API: Prefect's setting stands
+            assert heartbeat_frequency() == 30
