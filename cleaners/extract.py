@@ -87,12 +87,14 @@ def _extract_html(article: Article) -> None:
     if updated and article.published_at and updated > article.published_at:
         article.updated_at = article.updated_at or updated
     drop_hover_cards(tree)
-    doc = _trafilatura(tree, article.url, fast=True)
+    doc = meta = _trafilatura(tree, article.url, fast=True)
     text = _text(doc)
     language = language_of(getattr(doc, "language", None) or article.language, text)
     if language not in FAST_LANGUAGES:
-        doc = _trafilatura(tree, article.url, fast=False)
+        # The same metadata again: the second pass reads only the text, at the URL the first found.
+        doc = _trafilatura(tree, article.url or getattr(meta, "url", None), fast=False, with_metadata=meta is None)
         text = _text(doc)
+        meta = meta or doc
     lines = [fold(line) for line in text.splitlines() if line.strip()]
     if lines:
         lines = recover_split_body(tree, _drop_lead_headings(article, lines, doc.body, language))
@@ -102,12 +104,13 @@ def _extract_html(article: Article) -> None:
         article.error = "no main text found in HTML"
         return
     article.body = to_body(lines)
-    _fill_metadata(article, doc, data)
+    _fill_metadata(article, meta, data)
 
 
-def _trafilatura(tree: lxml_html.HtmlElement, url: str, fast: bool) -> Any:
-    """trafilatura's main text and metadata of the page (it works on a copy of ``tree``)."""
-    return trafilatura.bare_extraction(tree, url=url or None, with_metadata=True, include_comments=False, fast=fast)
+def _trafilatura(tree: lxml_html.HtmlElement, url: str | None, fast: bool, with_metadata: bool = True) -> Any:
+    """trafilatura's main text and (``with_metadata``) metadata of the page (it works on a copy of ``tree``)."""
+    return trafilatura.bare_extraction(tree, url=url or None, with_metadata=with_metadata, include_comments=False,
+                                       fast=fast)
 
 
 def _text(doc: Any) -> str:

@@ -173,8 +173,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def beside(con: duckdb.DuckDBPyConnection, name: str) -> Path:
-    """``<warehouse>-<name>/``, next to the connection's DuckDB file."""
-    path = Path(con.execute(
+    """``<warehouse>-<name>/``, next to the connection's DuckDB file (a run's connection knows
+    its path: asking DuckDB took a query, four a batch)."""
+    path = getattr(con, "path", None) or Path(con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0])
     return path.with_name(f"{path.stem}-{name}")
 
