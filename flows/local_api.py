@@ -13,11 +13,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import certifi
 from prefect.context import refresh_global_settings_context
 from prefect.events.worker import EventsWorker
 from prefect.logging import get_logger
 from prefect.logging.handlers import APILogWorker
-from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+from prefect.settings import (
+    PREFECT_API_SSL_CERT_FILE, PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings,
+    temporary_settings,
+)
 
 from newswash.flows.api_server import URL_FILE, ApiServer, running_api
 
@@ -30,10 +34,14 @@ def _using(url: str, own_server: bool = False) -> Iterator[str]:
     thread without a settings context reads) and its children's (through the environment).
     ``own_server``: the run's own server, which ends with the run and which nothing watches
     for flow-run heartbeats, so none are sent: Prefect's heartbeat thread sleeps a whole
-    second at a time and every flow waits for it at its end (0.8 s of a 17 s WARC ingest)."""
+    second at a time and every flow waits for it at its end (0.8 s of a 17 s WARC ingest); and
+    Prefect's clients of it (one a task run) build their TLS context from a CA file of one
+    certificate (``_one_certificate``)."""
     os.environ["PREFECT_API_URL"] = url
     refresh_global_settings_context()
-    updates = {PREFECT_API_URL: url, **({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None} if own_server else {})}
+    updates = {PREFECT_API_URL: url}
+    if own_server:
+        updates.update({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, PREFECT_API_SSL_CERT_FILE: _one_certificate()})
     try:
         with temporary_settings(updates=updates):
             try:
@@ -46,6 +54,25 @@ def _using(url: str, own_server: bool = False) -> Iterator[str]:
     finally:
         os.environ.pop("PREFECT_API_URL", None)
         refresh_global_settings_context()
+
+
+def _one_certificate() -> str:
+    """A CA file holding the first certificate of certifi's bundle, under PREFECT_HOME. Prefect
+    builds a TLS context for every API client it makes, a task run's on a worker too, from the
+    whole bundle (27 ms each: 2.7 CPU-s of 100 batches); the run's own server is plain HTTP on
+    127.0.0.1, so no context it builds is ever used."""
+    path = Path(get_current_settings().home) / "loopback-ca.pem"
+    if not path.exists():
+        bundle = Path(certifi.where()).read_text("ascii")
+        end = bundle.index(_PEM_END) + len(_PEM_END)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}")
+        partial.write_text(bundle[bundle.index(_PEM_BEGIN) : end] + "\n", "ascii")
+        os.replace(partial, path)
+    return str(path)
+
+
+_PEM_BEGIN, _PEM_END = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
 
 
 @contextmanager

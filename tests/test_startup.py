@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -60,14 +61,19 @@ def test_running_api_is_the_served_url_only_while_it_answers(tmp_path: Path) -> 
 
 
 @flow
-def heartbeat_frequency() -> int | None:
-    """What a flow run reads as its heartbeat frequency (None: no heartbeat thread)."""
-    return get_current_settings().flows.heartbeat_frequency
+def client_settings() -> tuple[int | None, str | None]:
+    """What a flow run reads as its heartbeat frequency (None: no heartbeat thread) and as the
+    CA file of its API clients' TLS context."""
+    settings = get_current_settings()
+    return settings.flows.heartbeat_frequency, settings.api.ssl_cert_file
 
 
-def test_a_run_sends_no_heartbeats_to_its_own_server_but_keeps_them_for_another(prefect_api: str) -> None:
+def test_a_run_sends_no_heartbeats_to_its_own_server_and_loads_no_ca_bundle_for_it(prefect_api: str) -> None:
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 30}):
         with _using(prefect_api, own_server=True):
-            assert heartbeat_frequency() is None
-        with _using(prefect_api):  # serve's server or a configured API: Prefect's setting stands
-            assert heartbeat_frequency() == 30
+            heartbeat, ca_file = client_settings()
+            assert heartbeat is None
+            assert Path(ca_file).read_text("ascii").count("BEGIN CERTIFICATE") == 1
+            assert ssl.create_default_context(cafile=ca_file).cert_store_stats()["x509_ca"] == 1
+        with _using(prefect_api):  # serve's server or a configured API: Prefect's settings stand
+            assert client_settings() == (30, get_current_settings().api.ssl_cert_file)
