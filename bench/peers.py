@@ -42,7 +42,14 @@ process 33%), datasketch 103.3 s (1.11x), rensa 30.0 s. Issue 15's fourth sessio
 the warehouse open, no block registration, fork server's heap frozen), medians of 3: 774 pages
 16.6 s vs 13.9 s (0.84x); 3,870 pages 32.3 s vs 41.2 s (1.28x); 100,000 short texts 50.4 s (92.4
 CPU-s, flow process 36.3%) vs datasketch 67.0 s (1.33x), rensa 20.3 s; 100,000 long texts 84.9 s
-(160.1 CPU-s, flow process 28.8%) vs datasketch 91.1 s (1.07x), rensa 23.8 s.
+(160.1 CPU-s, flow process 28.8%) vs datasketch 91.1 s (1.07x), rensa 23.8 s. Issue 15's sixth
+session (one DuckDB thread, no np.unique in language identification, metadata read once for a
+second pass, a one-certificate CA file for the run's own API, no heartbeats, frozen heap),
+medians of 3: 3,870 pages 31.9 s (57.1 CPU-s) vs 43.3 s (79.2 CPU-s): 1.36x; 774 pages 15.1 s
+(24.6 CPU-s) vs 12.4 s (21.6 CPU-s): 0.82x (datatrove's own runs: 11.8-14.9 s); 100,000 short
+texts 43.8 s (77.2 CPU-s, flow process 33.1%) vs datasketch 79.3 s (1.81x), rensa 22.0 s;
+100,000 long texts 68.0 s (126.0 CPU-s, flow process 27.4%) vs datasketch 91.5 s (1.34x),
+rensa 29.6 s.
 """
 
 from __future__ import annotations
