@@ -1,8 +1,8 @@
 """What the fork server of the process pool (``flows/worker_pool.py``) loads once, for every
 worker forked from it: Prefect's task engine and its collections, the task and the steps it
 runs, and the warm state of extraction (``cleaners.extract.warm_up``). All of it is then
-frozen out of the garbage collector's way, so the workers' collections neither scan nor touch it (pages
-stay shared with the fork server)."""
+frozen out of the garbage collector's way, so the workers' collections neither scan nor
+touch it (pages stay shared with the fork server)."""
 
 import gc
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
 import logging
+import threading
 from pathlib import Path
 
 import pytest
@@ -117,3 +119,30 @@ def test_safety_net_refuses_removing_most_of_the_prose() -> None:
     article = Cleaner(config)(Article(url="u", title="T", language="de", body="\n\n".join(["Kurzer Anfang.", *lines])))
     assert article.body.split("\n\n") == ["Kurzer Anfang.", *lines]
     assert len(article.kept) == 6 and article.removals == []
+
+
+def test_extraction_takes_one_page_at_a_time_on_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    extraction = importlib.import_module("newswash.cleaners.extract")  # the module, not the function of that name
+    inside, most, guard = 0, 0, threading.Lock()
+    real = extraction._extract_html
+
+    def counted(article: Article) -> None:
+        nonlocal inside, most
+        with guard:
+            inside += 1
+            most = max(most, inside)
+        try:
+            real(article)
+        finally:
+            with guard:
+                inside -= 1
+
+    monkeypatch.setattr(extraction, "_extract_html", counted)
+    pages = [decode(page(name)) for name in EVALDATA] * 4
+    articles = [Article(url=f"https://example.org/{i}", content=html, content_type="html") for i, html in enumerate(pages)]
+    threads = [threading.Thread(target=lambda part=part: [extract(a) for a in part]) for part in (articles[::2], articles[1::2])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == 1 and all(a.body for a in articles)

@@ -33,7 +33,7 @@ def views_sql() -> str:
     return MIGRATIONS.joinpath("views.sql").read_text("utf-8")
 
 
-# DuckDB settings of each connection. memory_limit: DuckDB's default (80% of RAM) lets its
+# DuckDB settings of each connection (a run's: RUN_SETTINGS, below). memory_limit: DuckDB's default (80% of RAM) lets its
 # cache grow to many GB during a big load; past the limit it evicts and spills to disk
 # (bench/dedup_speed.py --stored, 1,000,000 articles: 600MB 156 s / 2.77 GiB in all,
 # 1GB 149 s / 3.15 GiB).
