@@ -129,6 +129,12 @@ def story_key(found: Collection[int]) -> int:
     return _hash(struct.pack(f">{len(found)}q", *sorted(found)))  # each hash as 8 bytes, big-endian
 
 
+def stories_of(hashes: Sequence[list[int]]) -> list[int]:
+    """The ``story_key`` of each article's ``body_line_hashes`` (taken where they are, a worker:
+    ``count_lines`` and ``story_keys`` of the batch then only look them up)."""
+    return [story_key(frozenset(h) - {0}) for h in hashes]
+
+
 @dataclass
 class LineCounts:
     """Per source: how many articles were counted, in how many of them each line hash
@@ -153,27 +159,35 @@ def _found(article: Article, hashes: list[int] | None) -> frozenset[int]:
     return frozenset(hashes) - {0} if hashes is not None else frozenset(article_hashes(article))
 
 
-def story_keys(articles: Sequence[Article], hashes: Sequence[list[int]] | None = None) -> set[tuple[str, int]]:
+def _story(i: int, found: frozenset[int], stories: Sequence[int] | None) -> int:
+    return stories[i] if stories is not None else story_key(found)
+
+
+def story_keys(articles: Sequence[Article], hashes: Sequence[list[int]] | None = None,
+               stories: Sequence[int] | None = None) -> set[tuple[str, int]]:
     """``(source, story_key)`` of each counted article (see ``count_lines``)."""
+    if stories is not None:
+        return {(a.source, stories[i]) for i, a in enumerate(articles) if a.source and not a.error}
     return {(a.source, story_key(_found(a, hashes[i] if hashes is not None else None)))
             for i, a in enumerate(articles) if a.source and not a.error}
 
 
 def count_lines(articles: Sequence[Article], hashes: Sequence[list[int]] | None = None,
-                known: Collection[tuple[str, int]] = ()) -> LineCounts:
+                known: Collection[tuple[str, int]] = (), stories: Sequence[int] | None = None) -> LineCounts:
     """Counts of a batch: each article adds one to its source and to each distinct line.
     Copies count once: an article with the same source and the same lines as an earlier
     one of the batch, or as a story in ``known`` (those counted by earlier batches and
     runs), adds nothing, or a story listed under several URLs would look like the site's
     furniture. ``hashes[i]``, when given, is article i's ``body_line_hashes`` taken
-    before this step removed anything from it. A revisit of a stored article (``revises``)
+    before this step removed anything from it, and ``stories[i]`` their ``story_key``
+    (``stories_of``). A revisit of a stored article (``revises``)
     counts nothing: its story was counted when it was first stored."""
     counts = LineCounts()
     for i, article in enumerate(articles):
         if not article.source or article.error or article.revises is not None:
             continue
         found = _found(article, hashes[i] if hashes is not None else None)
-        key = (article.source, story_key(found))
+        key = (article.source, _story(i, found, stories))
         if key in counts.stories or key in known:
             continue
         counts.stories.add(key)
@@ -221,26 +235,30 @@ class BoilerplateSettings:
 
 def remove_site_boilerplate(
     articles: list[Article], stored: LineCounts | None, settings: BoilerplateSettings,
-    hashes: Sequence[list[int]] | None = None,
+    hashes: Sequence[list[int]] | None = None, stories: Sequence[int] | None = None,
 ) -> LineCounts:
     """Remove learned boilerplate lines from a batch's bodies, in place, each logged as a
     ``site_boilerplate`` Removal. Decisions use ``stored`` (counts from earlier runs,
     e.g. ``warehouse.boilerplate.load_line_counts``) plus this batch's counts, computed
     before any removal. ``hashes[i]`` is article i's ``body_line_hashes`` (computed when
-    None). Articles left with no text get ``error``. Returns the batch's own counts (what
+    None), ``stories`` their ``stories_of`` when taken already. Articles left with no text get ``error``. Returns the batch's own counts (what
     ``add_line_counts`` will store)."""
     hashes = [body_line_hashes(a) for a in articles] if hashes is None else hashes
-    batch = count_lines(articles, hashes, stored.stories if stored is not None else ())
+    batch = count_lines(articles, hashes, stored.stories if stored is not None else (), stories)
     if not settings.enabled:
         return batch
     total = batch + stored if stored is not None else batch
+    # A line counted in fewer articles than either kind of boilerplate needs (most lines) is
+    # kept without asking ``is_boilerplate``.
+    rare, line_counts = min(settings.min_articles, settings.sentence_min_articles), total.lines
     for article, hashes_of_lines in zip(articles, hashes):
         if not article.source or article.error:
             continue
         kept = []
         lines = [line for line in article.body.split("\n\n") if line]
+        source = article.source
         for line, h in zip(lines, hashes_of_lines, strict=True):
-            if settings.is_boilerplate(line, h, article.source, total):
+            if line_counts.get((source, h), 0) >= rare and settings.is_boilerplate(line, h, source, total):
                 article.removals.append(Removal(SITE_BOILERPLATE, line))
             else:
                 kept.append(line)

@@ -72,12 +72,13 @@ class Cleaner:
         )
 
     def remove_boilerplate(
-        self, articles: list[Article], stored: LineCounts | None = None, hashes: list[list[int]] | None = None
+        self, articles: list[Article], stored: LineCounts | None = None, hashes: list[list[int]] | None = None,
+        stories: list[int] | None = None,
     ) -> LineCounts:
         """The batch step after cleaning each article: learned site boilerplate out of the
         bodies (see ``cleaners.boilerplate``); ``stored`` are the warehouse's counts,
-        ``hashes`` the articles' ``body_line_hashes`` when already taken."""
-        return remove_site_boilerplate(articles, stored, self.boilerplate, hashes)
+        ``hashes`` the articles' ``body_line_hashes`` and ``stories`` their story keys when already taken."""
+        return remove_site_boilerplate(articles, stored, self.boilerplate, hashes, stories)
 
     def __call__(self, article: Article) -> Article:
         """Clean the article in place (``clean_all`` of it alone); a rule's error is raised."""

@@ -128,14 +128,12 @@ class Segments:
                 (a0, a1), (b0, b1) = bounds[0][s : s + 2], bounds[1][s : s + 2]
                 ka, va = _read(paths[0][0], a0, a1), _read(paths[0][1], a0, a1)
                 kb, vb = _read(paths[1][0], b0, b1), _read(paths[1][1], b0, b1)
-                # Each key's place in the merged slice: its rank in its own run plus its rank in the other.
-                at_a = np.arange(len(ka)) + np.searchsorted(kb, ka, "left")
-                at_b = np.arange(len(kb)) + np.searchsorted(ka, kb, "right")
-                keys, values = np.empty(len(ka) + len(kb), np.int64), np.empty(len(ka) + len(kb), self.value_dtype)
-                keys[at_a], values[at_a] = ka, va
-                keys[at_b], values[at_b] = kb, vb
-                keys_out.write(keys.tobytes())
-                values_out.write(values.tobytes())
+                # A stable sort of two sorted runs is their merge (timsort finds the runs: linear),
+                # an equal key of the larger segment first.
+                keys = np.concatenate([ka, kb])
+                order = np.argsort(keys, kind="stable")
+                keys_out.write(keys[order].tobytes())
+                values_out.write(np.concatenate([va, vb]).astype(self.value_dtype, copy=False)[order].tobytes())
         self.state.segments[-2:] = [[n, self.state.segments[-2][1] + self.state.segments[-1][1]]]
 
 

@@ -34,13 +34,14 @@ def short_reason(reason: str) -> str:
 @dataclass
 class Batch:
     """Articles on their way, with what the steps so far attached to them (row i of
-    ``fingerprints`` and ``line_hashes`` is ``articles[i]``'s)."""
+    ``fingerprints``, ``line_hashes`` and ``stories`` is ``articles[i]``'s)."""
 
     articles: list[Article]
     failures: list[Failure] = field(default_factory=list)
     counts: list[StepCount] = field(default_factory=list)
     fingerprints: Fingerprints | None = None
     line_hashes: list[list[int]] | None = None
+    stories: list[int] | None = None
     line_counts: LineCounts | None = None
     ids: np.ndarray | None = None
     clusters: Assignment | None = None
@@ -58,6 +59,8 @@ class Batch:
             self.fingerprints = self.fingerprints.take(rows)
         if self.line_hashes is not None:
             self.line_hashes = [self.line_hashes[i] for i in rows]
+        if self.stories is not None:
+            self.stories = [self.stories[i] for i in rows]
 
     def parts(self, n: int) -> list[Batch]:
         """The articles in at most ``n`` consecutive parts of about the same length in characters
@@ -78,6 +81,8 @@ class Batch:
             self.fingerprints = Fingerprints.concat([p.fingerprints for p in parts])
         if parts and parts[0].line_hashes is not None:
             self.line_hashes = [h for p in parts for h in p.line_hashes]
+        if parts and parts[0].stories is not None:
+            self.stories = [s for p in parts for s in p.stories]
         self.counts += totals(c for p in parts for c in p.counts)
 
 

@@ -20,6 +20,7 @@ from newswash.cleaners.boilerplate import (
     line_hash,
     comparable_line,
     remove_site_boilerplate,
+    stories_of,
     story_keys,
 )
 from newswash.records import Article
@@ -211,6 +212,31 @@ def test_copies_of_one_story_in_a_batch_count_once() -> None:
     counts = remove_site_boilerplate(copies + others, None, bp_settings(min_source_articles=5, min_articles=3))
     assert counts.articles["acme"] == 11
     assert all(a.body == "The mayor resigned on Monday\n\nShort line of the story" and not a.error for a in copies)
+
+
+def test_story_keys_taken_with_the_line_hashes_decide_as_those_taken_here() -> None:
+    """The fingerprint step takes each article's story key where it hashes the lines (a
+    worker): the counts, the stories asked of the warehouse and the removals are those of
+    keys taken in the flow, copies and known stories included."""
+    def batch() -> list[Article]:
+        furniture = "Share this story on social media"
+        copies = [Article(url=f"https://acme.example/{i}/story", source="acme",
+                          body=f"The mayor resigned on Monday\n\n{furniture}") for i in range(4)]
+        others = [Article(url=f"https://acme.example/other/{i}", source="acme" if i % 3 else "beta",
+                          body=f"Other story number {i}\n\n{furniture}\n\nA line of its own {i % 4}") for i in range(14)]
+        return copies + others
+
+    settings = bp_settings(min_source_articles=5, min_articles=3)
+    here, there = batch(), batch()
+    hashes = [body_line_hashes(a) for a in here]
+    known = {("acme", stories_of(hashes[5:6])[0])}
+    assert story_keys(there, hashes, stories_of(hashes)) == story_keys(here, hashes)
+    assert count_lines(there, hashes, known, stories_of(hashes)) == count_lines(here, hashes, known)
+    stored = count_lines(batch()[10:])
+    taken = remove_site_boilerplate(there, stored, settings, hashes, stories_of(hashes))
+    assert taken == remove_site_boilerplate(here, stored, settings, hashes)
+    assert [(a.body, a.removals) for a in there] == [(a.body, a.removals) for a in here]
+    assert any(a.removals for a in here)
 
 
 def test_a_copy_of_a_story_counted_in_an_earlier_run_counts_nothing(tmp_path: Path) -> None:

@@ -27,14 +27,14 @@ class LearnedBoilerplate(Step):
         self.warehouse, self.cleaner, self.settings = warehouse, cleaner, settings
 
     def run(self, batch: Batch) -> Batch:
-        articles, hashes = batch.articles, batch.line_hashes or []
+        articles, hashes, stories = batch.articles, batch.line_hashes or [], batch.stories
         stored = self.warehouse.line_counts({(a.source, h) for a, hs in zip(articles, hashes) for h in hs},
-                                            story_keys(articles, hashes))
+                                            story_keys(articles, hashes, stories))
         lengths = [len(a.body) for a in articles]
-        counts = self.cleaner.remove_boilerplate(articles, stored, hashes)
+        counts = self.cleaner.remove_boilerplate(articles, stored, hashes, stories)
         emptied = [a for a in articles if a.error]
         if emptied:  # the counts cover the articles that will be loaded (count_lines skips errors)
-            counts = count_lines(articles, hashes, stored.stories)
+            counts = count_lines(articles, hashes, stored.stories, stories)
             batch.failures += [Failure(a.url, "clean", a.error) for a in emptied]
         batch.line_counts = counts
         batch.keep(np.flatnonzero([not a.error for a in articles]))
