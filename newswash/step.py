@@ -62,6 +62,10 @@ class Batch:
         if self.stories is not None:
             self.stories = [self.stories[i] for i in rows]
 
+    def size(self) -> int:
+        """Characters of content and body: what extracting and cleaning the batch costs grows with."""
+        return sum(len(a.content) + len(a.body) for a in self.articles)
+
     def parts(self, n: int) -> list[Batch]:
         """The articles in at most ``n`` consecutive parts of about the same length in characters
         (what extraction and cleaning cost grows with: a page of 200 KB takes ten times one of

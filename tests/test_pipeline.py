@@ -11,7 +11,7 @@ import numpy as np
 from newswash.cleaners import Cleaner, count_lines
 from newswash.cleaners.boilerplate import SITE_BOILERPLATE
 from newswash.dedup import fingerprint
-from newswash.flows.ingest import Sealed
+from newswash.flows.ingest import Sealed, with_remaining
 from newswash.pipeline import article_steps, ingest_steps, placement, read_batches
 from newswash.records import Article, Failure
 from newswash.settings import load_settings
@@ -71,12 +71,29 @@ def test_a_batch_processed_in_parts_merges_into_the_whole() -> None:
     assert [a.body for a in merged.articles] == [a.body for a in whole.articles] and len(whole.articles) == 7
     assert merged.failures == whole.failures and len(whole.failures) == 1
     assert merged.line_hashes == whole.line_hashes
+    assert merged.stories == whole.stories and len(set(whole.stories)) == 7
     assert merged.fingerprints.exact == whole.fingerprints.exact
     assert np.array_equal(merged.fingerprints.signatures, whole.fingerprints.signatures)
     assert [(c.step, c.seen, c.kept, dict(c.dropped)) for c in merged.counts] == \
         [(c.step, c.seen, c.kept, dict(c.dropped)) for c in whole.counts]
     assert [c.step for c in whole.counts] == ["extract", "clean", "fingerprint"]
     assert whole.counts[0].dropped == {"empty content": 1}
+
+
+def test_a_big_batch_goes_as_soon_as_it_is_read_and_the_others_wait_for_the_count() -> None:
+    read: list[int] = []
+
+    def batches():
+        for size in (10, 500, 10, 10, 10):
+            read.append(size)
+            yield Batch([Article(url=f"u{len(read)}", content="x" * size)])
+
+    big = lambda batch: batch.size() >= 100  # noqa: E731
+    flow = with_remaining(batches(), 3, big)
+    assert next(flow)[1] == 3 and read == [10, 500, 10]  # the first waits for two more
+    batch, remaining = next(flow)
+    assert batch.size() == 500 and remaining == 3 and read == [10, 500, 10]  # the big one needs no more read
+    assert [(b.size(), n) for b, n in flow] == [(10, 3), (10, 2), (10, 1)]
 
 
 def test_reading_counts_what_came_in_and_what_failed() -> None:
