@@ -49,7 +49,13 @@ medians of 3: 3,870 pages 31.9 s (57.1 CPU-s) vs 43.3 s (79.2 CPU-s): 1.36x; 774
 (24.6 CPU-s) vs 12.4 s (21.6 CPU-s): 0.82x (datatrove's own runs: 11.8-14.9 s); 100,000 short
 texts 43.8 s (77.2 CPU-s, flow process 33.1%) vs datasketch 79.3 s (1.81x), rensa 22.0 s;
 100,000 long texts 68.0 s (126.0 CPU-s, flow process 27.4%) vs datasketch 91.5 s (1.34x),
-rensa 29.6 s.
+rensa 29.6 s. Issue 15's seventh session (another VM of the same kind, on which datasketch and
+datatrove ran faster; story keys on the workers, merges by stable sort, a part per worker for
+a batch of pages), medians of 3: 3,870 pages 27.8 s (50.5 CPU-s) vs 37.9 s (69.8 CPU-s): 1.36x
+(before the parts change, 29.0 s vs 39.8 s: 1.37x); 774 pages 10.7 s vs 11.7 s (1.10x), then
+13.4 s vs 12.0 s (0.90x) in a second set an hour later; 100,000 short texts 41.5 s (75.4 CPU-s,
+flow process 31.8%) vs datasketch 56.8 s (1.37x), rensa 17.1 s; 100,000 long texts 55.6 s
+(104.1 CPU-s, flow process 26.2%) vs datasketch 66.4 s (1.20x), rensa 25.2 s.
 """
 
 from __future__ import annotations
