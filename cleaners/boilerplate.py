@@ -241,8 +241,8 @@ def remove_site_boilerplate(
     ``site_boilerplate`` Removal. Decisions use ``stored`` (counts from earlier runs,
     e.g. ``warehouse.boilerplate.load_line_counts``) plus this batch's counts, computed
     before any removal. ``hashes[i]`` is article i's ``body_line_hashes`` (computed when
-    None), ``stories`` their ``stories_of`` when taken already. Articles left with no text get ``error``. Returns the batch's own counts (what
-    ``add_line_counts`` will store)."""
+    None), ``stories`` their ``stories_of`` when taken already. Articles left with no text
+    get ``error``. Returns the batch's own counts (what ``add_line_counts`` will store)."""
     hashes = [body_line_hashes(a) for a in articles] if hashes is None else hashes
     batch = count_lines(articles, hashes, stored.stories if stored is not None else (), stories)
     if not settings.enabled:

@@ -98,8 +98,8 @@ def _run_here(steps: Sequence[Step], batch: Batch) -> Batch:
 
 # Characters of content (pages, texts) that make a part of a batch worth a task run of its own:
 # about 2.5 s of extraction or cleaning (0.3 us a character or so, on the WARC and the JSONL
-# benches alike) against the 0.1 s or so a task run costs. A batch of 2,000 news pages holds about 55 million,
-# one of 2,000 wire texts 2 million.
+# benches alike) against the 0.1 s or so a task run costs. A batch of 2,000 news pages holds
+# about 55 million, one of 2,000 wire texts 2 million.
 PART_CHARS = 8_000_000
 
 
