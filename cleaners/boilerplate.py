@@ -159,17 +159,13 @@ def _found(article: Article, hashes: list[int] | None) -> frozenset[int]:
     return frozenset(hashes) - {0} if hashes is not None else frozenset(article_hashes(article))
 
 
-def _story(i: int, found: frozenset[int], stories: Sequence[int] | None) -> int:
-    return stories[i] if stories is not None else story_key(found)
-
-
 def story_keys(articles: Sequence[Article], hashes: Sequence[list[int]] | None = None,
                stories: Sequence[int] | None = None) -> set[tuple[str, int]]:
     """``(source, story_key)`` of each counted article (see ``count_lines``)."""
-    if stories is not None:
-        return {(a.source, stories[i]) for i, a in enumerate(articles) if a.source and not a.error}
-    return {(a.source, story_key(_found(a, hashes[i] if hashes is not None else None)))
-            for i, a in enumerate(articles) if a.source and not a.error}
+    def key(i: int, article: Article) -> int:
+        return stories[i] if stories is not None else story_key(_found(article, hashes[i] if hashes is not None else None))
+
+    return {(a.source, key(i, a)) for i, a in enumerate(articles) if a.source and not a.error}
 
 
 def count_lines(articles: Sequence[Article], hashes: Sequence[list[int]] | None = None,
@@ -187,7 +183,7 @@ def count_lines(articles: Sequence[Article], hashes: Sequence[list[int]] | None 
         if not article.source or article.error or article.revises is not None:
             continue
         found = _found(article, hashes[i] if hashes is not None else None)
-        key = (article.source, _story(i, found, stories))
+        key = (article.source, stories[i] if stories is not None else story_key(found))
         if key in counts.stories or key in known:
             continue
         counts.stories.add(key)
@@ -211,6 +207,11 @@ class BoilerplateSettings:
     def from_mapping(cls, data: Mapping[str, Any]) -> BoilerplateSettings:
         return from_table(cls, data, "boilerplate")
 
+    @property
+    def min_count(self) -> int:
+        """Articles a line must appear in to be either kind of boilerplate."""
+        return min(self.min_articles, self.sentence_min_articles)
+
     def is_sentence(self, line: str) -> bool:
         """Reads as a story sentence: long enough and ends like one."""
         return len(_WORD.findall(line)) >= self.sentence_min_words and bool(_SENTENCE_END.search(line))
@@ -226,7 +227,7 @@ class BoilerplateSettings:
         if not h:  # no word characters: never learned
             return False
         found = counts.lines[(source, h)]
-        if found < min(self.min_articles, self.sentence_min_articles):
+        if found < self.min_count:
             return False  # too rare for either kind of line (most lines: no need to read them)
         if self.is_sentence(line):
             return found >= self.sentence_min_articles and found >= self.sentence_min_share * seen
@@ -248,9 +249,9 @@ def remove_site_boilerplate(
     if not settings.enabled:
         return batch
     total = batch + stored if stored is not None else batch
-    # A line counted in fewer articles than either kind of boilerplate needs (most lines) is
-    # kept without asking ``is_boilerplate``.
-    rare, line_counts = min(settings.min_articles, settings.sentence_min_articles), total.lines
+    # A line counted in fewer than ``min_count`` articles (most lines) is kept without asking
+    # ``is_boilerplate``.
+    rare, line_counts = settings.min_count, total.lines
     for article, hashes_of_lines in zip(articles, hashes):
         if not article.source or article.error:
             continue

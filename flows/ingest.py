@@ -152,11 +152,13 @@ def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: Executor
         batch.merge([future.result().value for future in futures])
         done(_run_here(after, batch))
 
-    def split(batch: Batch, remaining: int) -> list[Batch]:
-        by_size = min(workers, batch.size() // PART_CHARS)
-        return batch.parts(max(by_size, -(-workers // min(remaining, executor.parallel_batches))))
+    def by_size(batch: Batch) -> int:
+        return min(workers, batch.size() // PART_CHARS)
 
-    for batch, remaining in with_remaining(batches, workers, lambda b: b.size() >= PART_CHARS * workers):
+    def split(batch: Batch, remaining: int) -> list[Batch]:
+        return batch.parts(max(by_size(batch), -(-workers // min(remaining, executor.parallel_batches))))
+
+    for batch, remaining in with_remaining(batches, workers, lambda b: by_size(b) == workers):
         batch = _run_here(before, batch)
         if worker_steps is None:
             done(batch)
