@@ -11,6 +11,10 @@ name is a crashed write's or a merged segment's, and ``files`` lets the owner re
 
 from __future__ import annotations
 
+import mmap
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -85,75 +89,108 @@ class Segments:
             return
         assert np.max(values) <= np.iinfo(self.value_dtype).max, f"values beyond {self.value_dtype}"
         order = np.argsort(keys)
-        n, out_keys, out_values = self._new_segment(len(keys))
-        out_keys[:], out_values[:] = np.asarray(keys)[order], np.asarray(values)[order]
-        out_keys.flush(), out_values.flush()
+        n = self.state.next_segment
+        with self._created(n, len(keys)) as (keys_out, values_out):
+            np.asarray(keys, dtype=np.int64)[order].tofile(keys_out)
+            np.asarray(values).astype(self.value_dtype, copy=False)[order].tofile(values_out)
         self.state.segments.append([n, len(keys)])
         self.state.entries += len(keys)
         segments = self.state.segments
         while len(segments) >= 2 and segments[-2][1] < 2 * segments[-1][1]:
             self._merge_last_two()
 
-    def _opened(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [(np.load(self.folder / f"{self.keys}-{n}.npy", mmap_mode="r"),
-                 np.load(self.folder / f"{self.values}-{n}.npy", mmap_mode="r")) for n, _ in self.state.segments]
+    def _paths(self, n: int) -> tuple[Path, Path]:
+        return self.folder / f"{self.keys}-{n}.npy", self.folder / f"{self.values}-{n}.npy"
 
-    def _new_segment(self, length: int) -> tuple[int, np.ndarray, np.ndarray]:
-        n = self.state.next_segment
-        self.state.next_segment += 1
-        keys = np.lib.format.open_memmap(self.folder / f"{self.keys}-{n}.npy", "w+", np.int64, (length,))
-        values = np.lib.format.open_memmap(self.folder / f"{self.values}-{n}.npy", "w+", self.value_dtype, (length,))
-        return n, keys, values
+    def _opened(self, newest: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(keys, values) of each segment (``newest``: of the newest that many), memory-mapped."""
+        return [tuple(_mapped(path) for path in self._paths(n)) for n, _ in self.state.segments[-newest:]]
+
+    @contextmanager
+    def _created(self, n: int, length: int) -> Iterator[tuple[BinaryIO, BinaryIO]]:
+        """Segment ``n``'s two files, their headers written, for the caller to write ``length``
+        keys and values in order; on disk (``fsync``) when the block ends. The next segment
+        number is ``n + 1``."""
+        self.state.next_segment = n + 1
+        keys, values = self._paths(n)
+        with _npy(keys, _KEY, length) as keys_out, _npy(values, self.value_dtype, length) as values_out:
+            yield keys_out, values_out
 
     def _merge_last_two(self) -> None:
         """The two newest segments as one, a slice of the key range at a time: read with ``pread``
         and written in order, not mapped, so that the process holds a slice, not the segments."""
-        paths = [(self.folder / f"{self.keys}-{n}.npy", self.folder / f"{self.values}-{n}.npy")
-                 for n, _ in self.state.segments[-2:]]
-        (a_keys, _), (b_keys, _) = opened = self._opened()[-2:]
-        if len(b_keys) > len(a_keys):
-            opened, paths = opened[::-1], paths[::-1]
-            a_keys, b_keys = b_keys, a_keys
-        splits = np.asarray(a_keys[MERGE_SLICE::MERGE_SLICE])
-        bounds = [np.r_[0, np.searchsorted(keys, splits), len(keys)] for keys in (a_keys, b_keys)]
-        length = len(a_keys) + len(b_keys)
-        del a_keys, b_keys, opened
-        n, out_keys, out_values = self._new_segment(length)
-        out_paths = (Path(out_keys.filename), Path(out_values.filename))
-        del out_keys, out_values
-        with open(out_paths[0], "r+b") as keys_out, open(out_paths[1], "r+b") as values_out:
-            keys_out.seek(_data_offset(out_paths[0]))
-            values_out.seek(_data_offset(out_paths[1]))
+        sources = [self._paths(n) for n, _ in self.state.segments[-2:]]
+        mapped = [keys for keys, _ in self._opened(2)]
+        if len(mapped[1]) > len(mapped[0]):  # the larger first
+            sources, mapped = sources[::-1], mapped[::-1]
+        splits = np.asarray(mapped[0][MERGE_SLICE::MERGE_SLICE])
+        bounds = [np.r_[0, np.searchsorted(keys, splits), len(keys)] for keys in mapped]
+        n, length = self.state.next_segment, len(mapped[0]) + len(mapped[1])
+        del mapped
+        with self._created(n, length) as (keys_out, values_out):
             for s in range(len(splits) + 1):
-                (a0, a1), (b0, b1) = bounds[0][s : s + 2], bounds[1][s : s + 2]
-                ka, va = _read(paths[0][0], a0, a1), _read(paths[0][1], a0, a1)
-                kb, vb = _read(paths[1][0], b0, b1), _read(paths[1][1], b0, b1)
+                (ka, va), (kb, vb) = [(_read(keys, lo, hi), _read(values, lo, hi)) for (keys, values), (lo, hi)
+                                      in zip(sources, (bounds[0][s : s + 2], bounds[1][s : s + 2]))]
                 # A stable sort of two sorted runs is their merge (timsort finds the runs: linear),
                 # an equal key of the larger segment first.
                 keys = np.concatenate([ka, kb])
                 order = np.argsort(keys, kind="stable")
-                keys_out.write(keys[order].tobytes())
-                values_out.write(np.concatenate([va, vb]).astype(self.value_dtype, copy=False)[order].tobytes())
+                keys[order].tofile(keys_out)
+                np.concatenate([va, vb]).astype(self.value_dtype, copy=False)[order].tofile(values_out)
         self.state.segments[-2:] = [[n, self.state.segments[-2][1] + self.state.segments[-1][1]]]
 
 
-def _header(f: BinaryIO) -> np.dtype:
-    """Read an ``.npy`` file's header: its array's dtype (the file is then at the data)."""
+_KEY = np.dtype(np.int64)
+# (segment file, its size in bytes) → (where its data starts, dtype, entries), from its header
+_LAYOUTS: dict[tuple[Path, int], tuple[int, np.dtype, int]] = {}
+
+
+@contextmanager
+def _npy(path: Path, dtype: np.dtype, length: int) -> Iterator[BinaryIO]:
+    """An ``.npy`` file of ``length`` entries of ``dtype`` (what ``np.save`` writes), created with
+    its header, to write the data into; flushed to disk when the block ends."""
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (length,)})
+        _LAYOUTS[path, f.tell() + length * dtype.itemsize] = (f.tell(), dtype, length)
+        yield f
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _header(f: BinaryIO) -> tuple[np.dtype, int]:
+    """Read an ``.npy`` file's header: its array's dtype and length (the file is then at the data)."""
     version = np.lib.format.read_magic(f)
     read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-    return read_header(f)[2]
+    shape, _, dtype = read_header(f)
+    return dtype, shape[0]
 
 
-def _data_offset(path: Path) -> int:
-    """Where the array's data starts in an ``.npy`` file."""
-    with open(path, "rb") as f:
-        _header(f)
-        return f.tell()
+def _layout(path: Path, size: int) -> tuple[int, np.dtype, int]:
+    """Where a segment file's data starts, its dtype and entries, its header read once a file
+    and size (a file is rewritten under its name only by a sidecar's reset: a header is the
+    same for every file of one dtype and size)."""
+    layout = _LAYOUTS.get((path, size))
+    if layout is None:
+        with open(path, "rb") as f:
+            dtype, length = _header(f)
+            layout = _LAYOUTS[path, size] = (f.tell(), dtype, length)
+    return layout
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """A segment file's array, memory-mapped read-only (``mmap`` itself: ``np.load`` costs
+    ten times as much, 0.1 ms a file, and the probes map every segment each batch)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        offset, dtype, length = _layout(path, os.fstat(fd).st_size)
+        mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    finally:
+        os.close(fd)
+    return np.frombuffer(mapped, dtype, length, offset)
 
 
 def _read(path: Path, lo: int, hi: int) -> np.ndarray:
-    """Entries lo..hi-1 of the ``.npy`` file's array, read (not mapped)."""
-    with open(path, "rb") as f:
-        dtype = _header(f)
-        f.seek(f.tell() + int(lo) * dtype.itemsize)
-        return np.fromfile(f, dtype, int(hi - lo))
+    """Entries lo..hi-1 of a segment file, read (not mapped)."""
+    offset, dtype, _ = _layout(path, path.stat().st_size)
+    return np.fromfile(path, dtype, int(hi - lo), offset=offset + int(lo) * dtype.itemsize)
