@@ -96,7 +96,8 @@ from pathlib import Path
 import py3langid
 import trafilatura
 
-from newswash.cleaners import Cleaner, extract, rule_hits
+from newswash.cleaners import Cleaner, rule_hits
+from newswash.cleaners.extract import extract
 from newswash.records import Article
 from newswash.sources.charset import decode
 

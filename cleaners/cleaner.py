@@ -12,12 +12,11 @@ from typing import Any, Mapping
 from newswash.records import Article, Removal
 
 from .boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, remove_site_boilerplate
-from .extract import LEAD_HEADING
 from .language import languages_of
 from .rules import Rule, load_rules
 from .safety import SafetyNet
 from .story_structure import Structure
-from .text import clean_inline, to_body, to_lines
+from .text import LEAD_HEADING, clean_inline, to_body, to_lines
 
 
 LOG = logging.getLogger(__name__)

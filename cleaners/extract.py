@@ -21,9 +21,8 @@ from newswash.records import Article, Removal
 from .html import drop_hover_cards, parse, recover_split_body
 from .language import language_of, languages_of
 from .page_metadata import Structured, read_structured, unique_tags
-from .text import clean_inline, fold, to_body
+from .text import LEAD_HEADING, clean_inline, fold, to_body
 
-LEAD_HEADING = "lead_heading"
 LEAD_MIN_WORDS = 8
 # A sentence-long lead heading is a standfirst that the English news of extraction-dev
 # leave out of the body; trafilatura's evaluation pages (German, French, Spanish news and

@@ -15,7 +15,6 @@ from functools import lru_cache
 
 import numpy as np
 import py3langid
-from scipy.sparse import csr_matrix
 from py3langid.langid import RAW_FLOOR, _get_identifier
 
 IDENTIFY_CHARS = 2000  # enough text for py3langid to be sure; more only costs time
@@ -73,6 +72,8 @@ def _scores(encoded: list[bytes], identifier: object) -> np.ndarray:
     """Naive Bayes scores (a row a byte string, a column a class), as py3langid's ``_raw_score``:
     ``log1p(count) @ nb_ptc + nb_pc`` over the features the automaton emits (RAW_FLOOR
     everywhere for a string that emits none), every string walked at once, longest first."""
+    from scipy.sparse import csr_matrix  # 90 ms to import: loaded where texts are scored, not by the flow's process
+
     nextmove, rowbase, output, weights = _model(identifier)
     lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
     order = np.argsort(-lengths, kind="stable")

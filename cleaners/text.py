@@ -9,6 +9,7 @@ import ftfy
 from ftfy.badness import BADNESS_RE
 from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES
 
+LEAD_HEADING = "lead_heading"  # the rule of a heading that leads the body and repeats the title (extract.py)
 _FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, normalization="NFC", explain=False)
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _PLAIN_ASCII = re.compile(r"[\n\t\x20-\x25\x27-\x7e]*")

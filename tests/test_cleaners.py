@@ -18,7 +18,8 @@ from ftfy.badness import BADNESS_RE
 from lxml import etree as lxml_etree
 
 from newswash.errors import NewswashError
-from newswash.cleaners import Cleaner, extract
+from newswash.cleaners import Cleaner
+from newswash.cleaners.extract import extract
 from newswash.settings import load_cleaning
 from newswash.cleaners.html import parse
 from newswash.cleaners.text import BADNESS_WIDTH, PLAIN, fix_text, fold as fold_line

@@ -8,7 +8,8 @@ from datetime import datetime
 import pytest
 from lxml import html as lxml_html
 
-from newswash.cleaners import Cleaner, extract, rule_hits
+from newswash.cleaners import Cleaner, rule_hits
+from newswash.cleaners.extract import extract
 from newswash.cleaners.html import drop_hover_cards, parse, recover_split_body
 from newswash.cleaners.page_metadata import read_structured
 from newswash.records import Article

@@ -23,7 +23,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from newswash.settings import load_cleaning
-from newswash.cleaners import Cleaner, extract
+from newswash.cleaners import Cleaner
+from newswash.cleaners.extract import extract
 from newswash.cleaners.boilerplate import SITE_BOILERPLATE, LineCounts, comparable_line
 from newswash.dedup import DedupSettings, fingerprint
 from newswash.step import Batch, run_steps

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from newswash.cleaners import Cleaner, extract
+from newswash.cleaners import Cleaner
+from newswash.cleaners.extract import extract
 from newswash.settings import load_cleaning
 import py3langid
 

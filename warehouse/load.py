@@ -93,9 +93,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: int, articles: list[Artic
 
 def _article_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Fields of Article that the articles table stores (a migration adding a column is enough)."""
-    stored = {row[0] for row in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'articles' AND database_name = current_database()"
-    ).fetchall()}
+    stored = set(con.execute("SELECT * FROM articles LIMIT 0").fetch_arrow_table().column_names)  # duckdb_columns(): 5x
     return [f.name for f in fields(Article) if f.name in stored]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from newswash.cleaners import extract
 from newswash.records import Failure
 from newswash.step import Batch, Step
 
@@ -15,6 +14,9 @@ class Extract(Step):
     per_article = True
 
     def run(self, batch: Batch) -> Batch:
+        # trafilatura loads (0.2 s) where pages are extracted, not in the flow's process, which only builds the step
+        from newswash.cleaners.extract import extract
+
         kept = []
         for article in batch.articles:
             try:
