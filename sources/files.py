@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
+
 from newswash.dates import parse_timestamp
 from newswash.records import Article, Failure
 from newswash.sources.charset import decode
@@ -88,7 +90,7 @@ def _read_jsonl(path: Path) -> Iterator[Article | Failure]:
                     continue
                 location = f"{path}:{lineno}"
                 try:
-                    yield _record_to_article(json.loads(line), resolved)
+                    yield _record_to_article(_parsed(line), resolved)
                 except json.JSONDecodeError as exc:
                     yield Failure(location, "read", f"line {lineno}: invalid JSON ({exc.msg})")
                 except (ValueError, RecursionError) as exc:
@@ -96,6 +98,20 @@ def _read_jsonl(path: Path) -> Iterator[Article | Failure]:
     except OSError as exc:
         where = f"{path}:{lineno + 1}" if lineno else str(path)
         yield Failure(where, "read", f"cannot read file: {exc.strerror or exc}")
+
+
+def _parsed(line: str) -> object:
+    """A line's JSON value by orjson (a third of the standard library's time), or by the
+    standard library when orjson refuses the line or the record's ``source`` or
+    ``published_at`` is not a string: its errors, and its numbers (orjson turns an integer past
+    64 bits into a float), as they always were."""
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+    if isinstance(record, dict) and not all(isinstance(record.get(key), str | None) for key in ("source", "published_at")):
+        return json.loads(line)
+    return record
 
 
 def _record_to_article(record: object, path: Path) -> Article:

@@ -180,3 +180,30 @@ def test_a_jsonl_file_is_read_a_line_at_a_time(tmp_path: Path) -> None:
     assert held_back == [True]
     assert isinstance(rest[0], Failure) and rest[0].reason.startswith("line 2: invalid JSON")
     assert isinstance(rest[1], Article) and rest[1].url == "https://news.example/3" and rest[1].content == "Third. \u00e9"
+
+
+def test_jsonl_records_read_as_the_standard_library_reads_them(tmp_path: Path) -> None:
+    """orjson reads the lines, but where it reads them otherwise (integers past 64 bits become
+    floats; NaN, infinities and lone surrogates it refuses) the record is what the standard
+    library makes of it, and a bad line's reason is its error."""
+    lines = [
+        '{"url": "https://news.example/1", "text": "Plain.", "source": "wire", "published_at": "2026-03-20T01:34:00Z"}',
+        '{"url": "https://news.example/2", "text": "Big source.", "source": 123456789012345678901234567890}',
+        '{"url": "https://news.example/3", "text": "Epoch.", "published_at": 123456789012345678901234567890}',
+        '{"url": "https://news.example/4", "text": "Lone \\ud800 surrogate.", "extra": NaN}',
+        '{"url": "https://news.example/5", "text": "Huge.", "extra": 1e400, "source": 18446744073709551616}',
+        '{"url": "https://news.example/6", "text": "Source as a list.", "source": [1.5, 99999999999999999999]}',
+        '{"url": "https://news.example/7", "text": "Cut',
+    ]
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    read = list(read_file(path))
+    assert [r.source for r in read[:2] + read[3:6]] == ["wire", "123456789012345678901234567890", "records",
+                                                        "18446744073709551616", "[1.5, 99999999999999999999]"]
+    assert read[2].reason == "line 3: 'published_at' is not ISO 8601: 123456789012345678901234567890"
+    assert read[3].content == "Lone \ud800 surrogate."
+    try:
+        json.loads(lines[6] + "\n")  # as read: with its newline
+    except json.JSONDecodeError as exc:
+        assert isinstance(read[6], Failure) and read[6].reason == f"line 7: invalid JSON ({exc.msg})"
+    assert len(read) == 7
