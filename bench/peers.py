@@ -129,7 +129,9 @@ class Usage:
         return self.main / self.cpu if self.cpu else 0.0
 
 
-def _role(cmdline: list[str]) -> str:
+def _role(cmdline: list[str], command: list[str]) -> str:
+    if cmdline == command:  # a fork of the command's process: newswash's fork server and its workers
+        return "workers"
     line = " ".join(cmdline)
     if "prefect" in line and ("server" in line or "uvicorn" in line):
         return "Prefect API"
@@ -156,11 +158,15 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> Usage:
         except psutil.Error:
             tree = []
         rss = 0
+        try:
+            own = root.cmdline()
+        except psutil.Error:
+            own = []
         for proc in tree:
             try:
                 with proc.oneshot():
                     times, rss = proc.cpu_times(), rss + proc.memory_info().rss
-                    role = _role(proc.cmdline())  # each time: a child just forked still shows its parent's
+                    role = _role(proc.cmdline(), own)  # each time: a child just spawned still shows its parent's
             except psutil.Error:
                 continue
             if proc.pid != process.pid:

@@ -101,6 +101,11 @@ def _run_here(steps: Sequence[Step], batch: Batch) -> Batch:
 # benches alike) against the 0.1 s or so a task run costs. A batch of 2,000 news pages holds
 # about 55 million, one of 2,000 wire texts 2 million.
 PART_CHARS = 8_000_000
+# The run's last batch goes in up to TAIL_PARTS parts a worker, of TAIL_PART_CHARS or more
+# (about 0.6 s of work): queued, they keep every worker busy to the end, where a part a
+# worker left one waiting for the other (2 s of a 774-page WARC run) for a few task runs more.
+TAIL_PARTS = 3
+TAIL_PART_CHARS = 2_000_000
 
 
 def with_remaining(batches: Iterable[Batch], horizon: int,
@@ -118,6 +123,19 @@ def with_remaining(batches: Iterable[Batch], horizon: int,
         ahead.popleft()
 
 
+def by_size(batch: Batch, workers: int) -> int:
+    """The parts a batch is worth by its size alone: one a ``PART_CHARS``, one a worker at most."""
+    return min(workers, batch.size() // PART_CHARS)
+
+
+def part_count(batch: Batch, remaining: int, workers: int, parallel_batches: int) -> int:
+    """How many parts a batch goes to the workers in, ``remaining`` batches (itself included)
+    being known to be left (see ``run_pipeline``)."""
+    if workers > 1 and (remaining == 1 or batch.last):
+        return max(workers, min(workers * TAIL_PARTS, batch.size() // TAIL_PART_CHARS))
+    return max(by_size(batch, workers), -(-workers // min(remaining, parallel_batches)))
+
+
 def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: ExecutorSettings) -> tuple[list[StepCount], int]:
     """Every batch through ``steps``; returns each step's counts, in step order, and the failures.
 
@@ -125,10 +143,11 @@ def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: Executor
     is submitted, up to ``parallel_batches`` batches at once, as one task run a batch while
     enough batches follow to keep every worker busy, the last ones split in parts for the
     idle workers (a task run costs the same whatever its size: Prefect's API calls, a client
-    in the worker, the batch pickled there and back), and a batch of ``PART_CHARS`` for every
-    worker in a part per worker as soon as it is read (news pages: each batch is done, and
-    its steps after the run can go on, in half the time on two workers); the steps after it
-    happen here (per-article ones too), in input order, as each batch completes."""
+    in the worker, the batch pickled there and back), the run's last batch in parts smaller
+    still (``TAIL_PARTS``), and a batch of ``PART_CHARS`` for every worker in a part per
+    worker as soon as it is read (news pages: each batch is done, and its steps after the
+    run can go on, in half the time on two workers); the steps after it happen here
+    (per-article ones too), in input order, as each batch completes (``part_count``)."""
     logger = get_run_logger()
     gc.freeze()  # what imports and set-up made lives for the run: out of every collection's scan
     groups = placement(steps)
@@ -152,18 +171,12 @@ def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: Executor
         batch.merge([future.result().value for future in futures])
         done(_run_here(after, batch))
 
-    def by_size(batch: Batch) -> int:
-        return min(workers, batch.size() // PART_CHARS)
-
-    def split(batch: Batch, remaining: int) -> list[Batch]:
-        return batch.parts(max(by_size(batch), -(-workers // min(remaining, executor.parallel_batches))))
-
-    for batch, remaining in with_remaining(batches, workers, lambda b: by_size(b) == workers):
+    for batch, remaining in with_remaining(batches, workers, lambda b: by_size(b, workers) == workers):
         batch = _run_here(before, batch)
         if worker_steps is None:
             done(batch)
             continue
-        parts = split(batch, remaining)
+        parts = batch.parts(part_count(batch, remaining, workers, executor.parallel_batches))
         in_flight.append((batch, [steps_task.submit(worker_steps, Sealed(part)) for part in parts]))
         batch.articles = []
         if len(in_flight) >= executor.parallel_batches:

@@ -76,12 +76,13 @@ def article_steps(settings: Settings, cleaner: Cleaner | None = None) -> list[St
 
 
 def read_batches(items: Iterable[Article | Failure], size: int) -> Iterator[Batch]:
-    """What the readers give, in batches of ``size``, each with its ``read`` count."""
+    """What the readers give, in batches of ``size``, each with its ``read`` count; a batch
+    shorter than ``size`` is the last one, and says so (``Batch.last``)."""
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         failures = [item for item in chunk if isinstance(item, Failure)]
         count = StepCount(READ, len(chunk), len(chunk) - len(failures), Counter(short_reason(f.reason) for f in failures))
-        yield Batch([item for item in chunk if isinstance(item, Article)], failures, [count])
+        yield Batch([item for item in chunk if isinstance(item, Article)], failures, [count], last=len(chunk) < size)
 
 
 def placement(steps: Sequence[Step]) -> list[tuple[bool, list[Step]]]:

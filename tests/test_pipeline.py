@@ -11,11 +11,11 @@ import numpy as np
 from newswash.cleaners import Cleaner, count_lines
 from newswash.cleaners.boilerplate import SITE_BOILERPLATE
 from newswash.dedup import fingerprint
-from newswash.flows.ingest import Sealed, with_remaining
+from newswash.flows.ingest import PART_CHARS, TAIL_PART_CHARS, TAIL_PARTS, Sealed, part_count, with_remaining
 from newswash.pipeline import article_steps, ingest_steps, placement, read_batches
 from newswash.records import Article, Failure
 from newswash.settings import load_settings
-from newswash.step import Batch, run_steps
+from newswash.step import ARTICLE_CHARS, Batch, run_steps
 from newswash.steps.fingerprint import Fingerprint
 from newswash.steps.learned_boilerplate import LearnedBoilerplate
 from newswash.warehouse import Warehouse
@@ -102,6 +102,29 @@ def test_reading_counts_what_came_in_and_what_failed() -> None:
     assert [len(b.articles) for b in batches] == [4, 1]
     assert [(c.seen, c.kept, dict(c.dropped)) for b in batches for c in b.counts] == \
         [(4, 4, {}), (2, 1, {"not JSON": 1})]
+    assert [b.last for b in batches] == [False, True]  # a short batch is the last
+
+
+def test_parts_cost_about_the_same_counting_each_article_besides_its_length() -> None:
+    big, small = "x" * 200_000, "y" * 2_000
+    articles = [Article(url="big", content=big)] + [Article(url=f"s{i}", content=small) for i in range(30)]
+    parts = Batch(articles).parts(2)
+    cost = [sum(len(a.content) + ARTICLE_CHARS for a in p.articles) for p in parts]
+    assert [len(p.articles) for p in parts] == [11, 20]  # by length alone: [1, 30], the big page alone
+    assert abs(cost[0] - cost[1]) <= len(big) / 2
+
+
+def test_the_last_batch_goes_in_smaller_parts_and_a_big_one_in_a_part_per_worker() -> None:
+    def batch(chars: int, last: bool = False) -> Batch:
+        return Batch([Article(url="u", content="x" * chars)], last=last)
+
+    assert part_count(batch(100), remaining=2, workers=2, parallel_batches=3) == 1  # enough batches follow
+    assert part_count(batch(100), remaining=2, workers=4, parallel_batches=3) == 2  # idle workers share it
+    assert part_count(batch(2 * PART_CHARS), remaining=2, workers=2, parallel_batches=3) == 2  # big
+    assert part_count(batch(100), remaining=1, workers=2, parallel_batches=3) == 2  # last, small: a part a worker
+    assert part_count(batch(20 * TAIL_PART_CHARS, last=True), remaining=2, workers=2,
+                      parallel_batches=3) == 2 * TAIL_PARTS  # last and big: smaller parts for the tail
+    assert part_count(batch(20 * TAIL_PART_CHARS), remaining=1, workers=1, parallel_batches=3) == 1  # one worker
 
 
 def test_the_stage_order_is_written_once_and_workers_get_the_per_article_run(tmp_path: Path) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import ssl
+import subprocess
+import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import psutil
 from prefect import flow
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
 
@@ -77,3 +82,40 @@ def test_a_run_sends_no_heartbeats_to_its_own_server_and_loads_no_ca_bundle_for_
             assert ssl.create_default_context(cafile=ca_file).cert_store_stats()["x509_ca"] == 1
         with _using(prefect_api):  # serve's server or a configured API: Prefect's settings stand
             assert client_settings() == (30, get_current_settings().api.ssl_cert_file)
+
+
+
+# A run's start, in a process of its own: the flows imported, a pipe open, the fork server
+# started; a pool worker says who its parent is, and the fork server's descriptors are read.
+FORK_SERVER_PROBE = """
+import json, os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import forkserver, get_context
+import psutil
+import newswash.flows.ingest
+from newswash.flows.fork_server import start_fork_server
+kept_r, kept_w = os.pipe()
+start_fork_server()
+server = forkserver._forkserver._forkserver_pid
+with ProcessPoolExecutor(1, mp_context=get_context("forkserver")) as pool:
+    worker_parent = pool.submit(os.getppid).result()
+print(json.dumps({
+    "run": os.getpid(), "server": server, "server_parent": psutil.Process(server).ppid(),
+    "same_command": psutil.Process(server).cmdline() == psutil.Process().cmdline(),
+    "worker_parent": worker_parent, "pipe": os.readlink(f"/proc/self/fd/{kept_w}"),
+    "server_fds": [os.readlink(f"/proc/{server}/fd/{fd}") for fd in os.listdir(f"/proc/{server}/fd")],
+}))
+"""
+
+
+def test_the_fork_server_is_a_fork_of_the_run_that_holds_none_of_its_descriptors_and_ends_with_it() -> None:
+    probe = subprocess.run([sys.executable, "-c", FORK_SERVER_PROBE], capture_output=True, text=True, timeout=300)
+    assert probe.returncode == 0, probe.stderr
+    seen = json.loads(probe.stdout)
+    assert seen["server_parent"] == seen["run"] and seen["same_command"]  # a fork of the run, not a new interpreter
+    assert seen["worker_parent"] == seen["server"]  # the pool's workers fork from it
+    assert seen["pipe"] not in seen["server_fds"]  # the run's other descriptors stay the run's
+    deadline = time.monotonic() + 10
+    while psutil.pid_exists(seen["server"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not psutil.pid_exists(seen["server"]), "the fork server outlived its run"

@@ -29,22 +29,24 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
 
 def ingest(locations: list[str], args: argparse.Namespace, settings: Settings) -> dict[str, int]:
     """Run the ingest flow and print its one-line counts and a summary. The run's Prefect
-    server (and, for a big input, the fork server of its workers) start first, and boot while
-    Prefect is imported."""
+    server starts first (the settings are checked by then), and boots while the locations are
+    checked and Prefect and the flows imported; then, for a big input, the fork server of its
+    workers is forked from this process, and warms up meanwhile."""
     from newswash.flows.api_server import run_api
-    from newswash.flows.executor_choice import settings_for_run, warm_workers
-    from newswash.flows.fork_server import start_fork_server
     from newswash.flows.lifetime import reap_on_exit
-    from newswash.sources import check_locations
 
-    check_locations(locations, settings.sources)
-    settings = settings_for_run(settings, locations, args.executor)
     reap_on_exit()
     with run_api(Path(args.db or settings.db_path).parent / "prefect") as api:
-        if settings.executor.kind == "processes" and warm_workers(locations):
-            start_fork_server()
+        from newswash.flows.executor_choice import settings_for_run, warm_workers
+        from newswash.flows.fork_server import start_fork_server
+        from newswash.sources import check_locations
+
+        check_locations(locations, settings.sources)
+        settings = settings_for_run(settings, locations, args.executor)
         from newswash.flows.ingest import ingest as run_flow
 
+        if settings.executor.kind == "processes" and warm_workers(locations):
+            start_fork_server()
         _import_while_the_server_boots()
         counts = run_flow(locations, args.db, args.config, args.allow_private_hosts, None, settings, api,
                           getattr(args, "bulk", False))
