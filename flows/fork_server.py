@@ -14,6 +14,7 @@ no thread yet, so the fork is safe. The fork keeps only the descriptors the serv
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import socket
 import threading
@@ -24,12 +25,23 @@ _started = False
 
 
 def start_fork_server() -> None:
-    """Fork the fork server from this process now (it imports ``PRELOAD``), unless it runs already."""
+    """Start the fork server now (it imports ``PRELOAD``), unless it runs already: a fork of
+    this process, or, where a thread runs already (forking would copy its locks held), a new
+    interpreter, as multiprocessing starts it."""
     global _started
     if _started:
         return
     if threading.active_count() > 1:
-        raise RuntimeError("the fork server must be forked before the run starts a thread")
+        multiprocessing.set_forkserver_preload(PRELOAD)
+        forkserver.ensure_running()
+    else:
+        _fork_server()
+    _started = True
+
+
+def _fork_server() -> None:
+    """What ``multiprocessing.forkserver.ensure_running`` does, the server forked instead of
+    spawned: the same listening socket, "alive" pipe and record of them."""
     resource_tracker.ensure_running()  # its workers share the run's tracker, as forkserver's do
     with socket.socket(socket.AF_UNIX) as listener:
         address = connection.arbitrary_address("AF_UNIX")
@@ -44,7 +56,6 @@ def start_fork_server() -> None:
         os.close(alive_r)
     server = forkserver._forkserver
     server._forkserver_address, server._forkserver_alive_fd, server._forkserver_pid = address, alive_w, pid
-    _started = True
 
 
 def _serve(listener: int, alive_r: int) -> None:

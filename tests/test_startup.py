@@ -94,6 +94,9 @@ from multiprocessing import forkserver, get_context
 import psutil
 import newswash.flows.ingest
 from newswash.flows.fork_server import start_fork_server
+import sys, threading, time
+if sys.argv[1:] == ["threaded"]:  # a thread already runs: no fork
+    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
 kept_r, kept_w = os.pipe()
 start_fork_server()
 server = forkserver._forkserver._forkserver_pid
@@ -119,3 +122,12 @@ def test_the_fork_server_is_a_fork_of_the_run_that_holds_none_of_its_descriptors
     while psutil.pid_exists(seen["server"]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not psutil.pid_exists(seen["server"]), "the fork server outlived its run"
+
+
+def test_a_process_with_a_thread_running_spawns_its_fork_server_instead() -> None:
+    probe = subprocess.run([sys.executable, "-c", FORK_SERVER_PROBE, "threaded"], capture_output=True, text=True,
+                           timeout=300)
+    assert probe.returncode == 0, probe.stderr
+    seen = json.loads(probe.stdout)
+    assert seen["server_parent"] == seen["run"] and not seen["same_command"]  # a new interpreter
+    assert seen["worker_parent"] == seen["server"]
