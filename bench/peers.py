@@ -55,7 +55,15 @@ a batch of pages), medians of 3: 3,870 pages 27.8 s (50.5 CPU-s) vs 37.9 s (69.8
 (before the parts change, 29.0 s vs 39.8 s: 1.37x); 774 pages 10.7 s vs 11.7 s (1.10x), then
 13.4 s vs 12.0 s (0.90x) in a second set an hour later; 100,000 short texts 41.5 s (75.4 CPU-s,
 flow process 31.8%) vs datasketch 56.8 s (1.37x), rensa 17.1 s; 100,000 long texts 55.6 s
-(104.1 CPU-s, flow process 26.2%) vs datasketch 66.4 s (1.20x), rensa 25.2 s.
+(104.1 CPU-s, flow process 26.2%) vs datasketch 66.4 s (1.20x), rensa 25.2 s. Issue 15's ninth
+session (another VM again, whose speed drifted by a third within the hour: the same newswash
+run took 45-59 CPU-s, datatrove's 68-94; the fork server forked from the run, parts cut by
+cost, the last batch in smaller parts), medians of 3: 774 pages 14.3 s vs 17.6 s (1.23x; the
+code before, in the set just before: 15.2 s vs 17.3 s, 1.14x); 3,870 pages 31.2 s (59.1 CPU-s)
+vs 51.5 s (91.0 CPU-s): 1.65x (the code before, in the set just before, on a faster stretch:
+27.3 s vs 37.6 s, 1.38x); 100,000 short texts 34.8 s (65.0 CPU-s, flow process 28.8%) vs
+datasketch 55.6 s (1.60x), rensa 14.4 s; 100,000 long texts 61.1 s (117.0 CPU-s, flow process
+22.5%) vs datasketch 88.9 s (1.46x), rensa 23.7 s.
 """
 
 from __future__ import annotations
