@@ -61,7 +61,10 @@ run took 45-59 CPU-s, datatrove's 68-94; the fork server forked from the run, pa
 cost, the last batch in smaller parts), medians of 3: 774 pages 14.3 s vs 17.6 s (1.23x; the
 code before, in the set just before: 15.2 s vs 17.3 s, 1.14x); 3,870 pages 31.2 s (59.1 CPU-s)
 vs 51.5 s (91.0 CPU-s): 1.65x (the code before, in the set just before, on a faster stretch:
-27.3 s vs 37.6 s, 1.38x); 100,000 short texts 34.8 s (65.0 CPU-s, flow process 28.8%) vs
+27.3 s vs 37.6 s, 1.38x), and 27.9 s vs 38.9 s (1.39x) in a second set an hour later, the VM
+fast again: datatrove slows more than newswash on a slow stretch, so 1.5x does not hold; an
+interleaved A/B of newswash alone, before and after: 24.0 -> 21.9 s (3,870 pages), 10.8 ->
+10.1 s (774); 100,000 short texts 34.8 s (65.0 CPU-s, flow process 28.8%) vs
 datasketch 55.6 s (1.60x), rensa 14.4 s; 100,000 long texts 61.1 s (117.0 CPU-s, flow process
 22.5%) vs datasketch 88.9 s (1.46x), rensa 23.7 s.
 """
