@@ -14,7 +14,8 @@ from newswash.sources.warc import is_warc
 TINY_INPUT_FILES = 30
 # Local inputs of at least this many bytes in all have their workers forked from a warm fork
 # server (``flows/fork_server.py``); smaller runs spawn them, as Prefect does: the fork
-# server's warm-up (6 CPU-s, measured) is worth it when there are pages enough to share it.
+# server's warm-up (6 CPU-s spawned; about 3.3 forked from the run, which has imported Prefect
+# and the flows already; measured) is worth it when there are pages enough to share it.
 WARM_WORKERS_BYTES = 1_000_000
 ONE_ARTICLE_SUFFIXES = HTML_SUFFIXES | {".txt"}
 

@@ -73,8 +73,8 @@ class Batch:
 
     def parts(self, n: int) -> list[Batch]:
         """The articles in at most ``n`` consecutive parts of about the same cost, to process
-        apart, then ``merge``: an article costs ``ARTICLE_CHARS`` and its length in characters
-        (what extraction and cleaning grow with: a page of 200 KB takes ten times one of 20 KB)."""
+        apart, then ``merge``: an article costs ``ARTICLE_CHARS`` plus its length in characters
+        (what extraction and cleaning grow with besides the page count)."""
         if not self.articles:
             return []
         lengths = np.cumsum([len(a.content) + len(a.body) + ARTICLE_CHARS for a in self.articles])
