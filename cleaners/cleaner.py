@@ -13,6 +13,7 @@ from newswash.records import Article, Removal
 
 from .boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, remove_site_boilerplate
 from .language import languages_of
+from .required_text import RequiredText, case_key
 from .rules import Rule, load_rules
 from .safety import SafetyNet
 from .story_structure import Structure
@@ -23,8 +24,9 @@ LOG = logging.getLogger(__name__)
 # A linked headline under a related-links heading: up to 16 words, no full stop or colon at the end.
 _LINK_TITLE = re.compile(r"(?:\S+\s+){0,15}\S*[^\s.…:]")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|&|\band\b)\s*")
-# A rule as the line loop uses it: the rule, its length guard and its whole-line matcher.
-_Matcher = tuple[Rule, int, Callable[[str], "re.Match[str] | None"]]
+# A rule as the line loop uses it: the rule, its length guard, the text its lines hold and
+# its whole-line matcher.
+_Matcher = tuple[Rule, int, RequiredText | None, Callable[[str], "re.Match[str] | None"]]
 
 
 class Cleaner:
@@ -146,14 +148,23 @@ class Cleaner:
         return kept
 
     def _first_match(self, line: str, index: int, total: int, language: str | None) -> tuple[Rule | None, Any]:
+        """The first rule allowed here that matches the whole line, and its match. A rule
+        whose required text the line lacks is not run (``cleaners.required_text``)."""
         size = len(line)
         if size > self._longest:
             return None, None
-        for rule, max_length, fullmatch in self._rules_at(index, total, language):
-            if size <= max_length:
-                match = fullmatch(line)
-                if match:
-                    return rule, match
+        key = None
+        for rule, max_length, required, fullmatch in self._rules_at(index, total, language):
+            if size > max_length:
+                continue
+            if required is not None:
+                if key is None:
+                    key = case_key(line)
+                if not required.may_match(line, key):
+                    continue
+            match = fullmatch(line)
+            if match:
+                return rule, match
         return None, None
 
     def _rules_at(self, index: int, total: int, language: str | None) -> list[_Matcher]:
@@ -163,7 +174,7 @@ class Cleaner:
         key = (language, min(index, self._head), min(total - 1 - index, self._tail))
         if key not in self._allowed:
             self._allowed[key] = [
-                (rule, rule.max_length, rule.pattern.fullmatch)
+                (rule, rule.max_length, rule.required, rule.pattern.fullmatch)
                 for rule in self.rules
                 if rule.allowed_at(index, total) and rule.runs_on(language)
             ]

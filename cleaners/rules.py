@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, Mapping
 
 from newswash.config_tables import from_table
+
+from .required_text import RequiredText, required_text
 
 Where = Literal["any", "head", "tail"]
 Action = Literal["remove", "author", "attribution", "paywall", "list"]
@@ -53,6 +56,11 @@ class Rule:
     enabled: bool = True
     languages: tuple[str, ...] = ()
     proven: bool = False
+
+    @cached_property
+    def required(self) -> RequiredText | None:
+        """Text every line the rule matches holds (None: none worth a test)."""
+        return required_text(self.pattern)
 
     def runs_on(self, language: str | None) -> bool:
         """Whether the rule applies to an article in ``language`` (None: not known)."""

@@ -42,6 +42,8 @@ class SafetyNet:
         if not self.enabled:
             return []
         prose = [r for r in removals if r.rule != DUPLICATE and self._reads_as(r.text, self.prose_min_words, 1)]
+        if not prose:
+            return []
         removed = sum(len(_WORD.findall(r.text)) for r in prose)
         if removed > self.max_share * sum(len(_WORD.findall(line)) for line in lines):
             return prose

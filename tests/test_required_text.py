@@ -1,0 +1,125 @@
+"""The text a rule's lines must hold (cleaners/required_text.py): a line without it is not
+run through the rule's regex, so it must be in every line the regex matches."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import sys
+from pathlib import Path
+from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
+
+import pytest
+
+from newswash.cleaners import Cleaner
+from newswash.cleaners.required_text import case_key, required_text
+from newswash.cleaners.text import to_lines
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cleaners"
+# Lines a bundled rule with a required text removes, written out by hand.
+FURNITURE = [
+    "We’d love to hear from you. Write to letters@example.com",
+    "WE'D LIKE TO HEAR WHAT YOU THINK about this story",
+    "Jane Doe and Ed Roe contributed to this report.",
+    "Reuters staff contributed reporting to this story",
+    "Follow her on Twitter @janedoe",
+    "Posted in: World, Politics",
+    "Schlagwörter: Politik",
+    "Photo credit: Jane Doe",
+    "Our site may earn a commission if you buy through our links.",
+    "Reading time: 4 minutes",
+]
+
+
+def fixture_lines() -> list[str]:
+    """Every line of the seeds and of the HTML fixtures' text, and the furniture above."""
+    lines = list(FURNITURE)
+    for path in sorted((FIXTURES / "seeds").glob("*.txt")):
+        lines += to_lines(path.read_text("utf-8"))
+    for path in sorted([*(FIXTURES / "html").glob("*.html.gz"), *(FIXTURES / "snippets").glob("*.html.gz")]):
+        html = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+        lines += to_lines(re.sub(r"<[^>]+>", "\n", html))
+    return lines
+
+
+@pytest.fixture(scope="module")
+def cleaner() -> Cleaner:
+    return Cleaner.from_toml(None)
+
+
+def test_case_key_equates_what_the_regex_engine_equates() -> None:
+    """For every cased character and each of its case partners: where IGNORECASE matches one
+    with the other, both have the same key (so a key test never rules out a match)."""
+    compared = 0
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        lower = char.lower()
+        if lower == char and char.upper() == char and code not in _EXTRA_CASES:
+            continue
+        partners = {lower, char.upper(), char.title(), char.casefold(), *map(chr, _EXTRA_CASES.get(ord(lower[0]), ()))}
+        for partner in partners:
+            if len(partner) == 1 and partner != char and re.fullmatch(re.escape(partner), char, re.IGNORECASE):
+                assert case_key(char) == case_key(partner), (hex(code), partner)
+                compared += 1
+    assert compared > 2000
+    assert case_key("ΟΔΟΣ ſtraße İstanbul") == case_key("οδοσ straße istanbul")
+
+
+@pytest.mark.parametrize(("pattern", "flags", "strings", "folded"), [
+    (r".*\bWe(’|')?d love to hear (from you|what you think)\b.*", re.I, ("d love to hear ",), True),
+    (r".{0,100}\bcontributed to this (report|story)\.?", re.I, ("contributed to this ",), True),
+    (r".*\bFollow me on (X|Bluesky)\b.*", 0, ("Follow me on ",), False),
+    (r".*(?=x)Tags?:.*", re.I, ("tags:", "tag:"), True),
+    (r".*(?-i:Reuters) photo.*", re.I, (" photo",), True),  # what is compared with the key only
+])
+def test_required_text_of_patterns(pattern: str, flags: int, strings: tuple[str, ...], folded: bool) -> None:
+    required = required_text(re.compile(pattern, flags))
+    assert required is not None
+    assert (required.strings, required.folded) == (strings, folded)
+
+
+@pytest.mark.parametrize("pattern", [
+    r"Sign up( now| today)?[:!].*",  # anchored: the engine fails it at once
+    r".*(?-i:Reuters).*",  # the case rule changes inside
+    r".*(\w+)\1.*",  # a back reference
+    r".*(\d+|x) cts.*|.*",  # an alternative with no literal
+])
+def test_no_required_text(pattern: str) -> None:
+    assert required_text(re.compile(pattern, re.I)) is None
+
+
+def test_bundled_rules_match_only_lines_with_their_required_text(cleaner: Cleaner) -> None:
+    lines = fixture_lines()
+    tested = matched = 0
+    for rule in cleaner.rules:
+        if rule.required is None:
+            continue
+        tested += 1
+        for line in lines:
+            if rule.pattern.fullmatch(line):
+                matched += 1
+                assert rule.required.may_match(line, case_key(line)), (rule.name, line)
+    assert tested >= 5
+    assert matched >= len(FURNITURE)
+    ruled_out = [line for line in lines if not any(
+        rule.required.may_match(line, case_key(line)) for rule in cleaner.rules if rule.required)]
+    assert len(ruled_out) > len(lines) / 2  # the test spares most lines the scanning rules
+
+
+def test_first_match_is_that_of_every_rule_in_turn(cleaner: Cleaner) -> None:
+    """The rule and match the cleaner finds for a line are those of trying each rule allowed
+    at its place in order, as if no rule had a required text."""
+    lines = fixture_lines()
+    found = 0
+    for language in ("en", "de", None):
+        for index, line in enumerate(lines):
+            position = (index % 5, 5 if index % 2 else 3)  # head lines and tail lines both
+            expected = (None, None)
+            for rule, max_length, _, fullmatch in cleaner._rules_at(position[0], sum(position), language):
+                if len(line) <= max_length and (match := fullmatch(line)):
+                    expected = (rule, match.span())
+                    break
+            rule, match = cleaner._first_match(line, position[0], sum(position), language)
+            assert (rule, match.span() if match else None) == expected, line
+            found += rule is not None
+    assert found >= len(FURNITURE)
