@@ -24,6 +24,8 @@ import _sre
 MAX_STRINGS = 16  # a set of exact alternatives larger than this is not expanded further
 MIN_LENGTH = 2  # shorter strings are in most lines: no test
 MIN_COMMON = 4  # a part common to all the strings, this long, is tested instead of them
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+_ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)  # anchors and lookarounds: they match no text
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def _scans(items: list) -> bool:
     """Whether the pattern can start with a run of any length of unknown characters
     (``.*``, ``.{0,100}``), so that the engine tries its rest at many places in the line."""
     for op, av in items:
-        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        if op in _ZERO_WIDTH:
             continue
         if op is sre.SUBPATTERN:
             return _scans(list(av[3]))
@@ -84,7 +86,7 @@ def _scans(items: list) -> bool:
             return _scans(list(av))
         if op is sre.BRANCH:
             return any(_scans(list(alternative)) for alternative in av[1])
-        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        if op in _REPEATS:
             child = list(av[2])
             return av[1] > 1 and len(child) == 1 and child[0][0] in (sre.ANY, sre.IN, sre.CATEGORY, sre.NOT_LITERAL)
         return False
@@ -145,8 +147,8 @@ def _node(op: object, av: object, folded: bool) -> _Info:
         return frozenset({_char(av, folded)}), None
     if op is sre.IN:
         return _char_set(av, folded)
-    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
-        return _EMPTY  # zero width: adds nothing to the matched text
+    if op in _ZERO_WIDTH:
+        return _EMPTY
     if op is sre.SUBPATTERN:
         _group, add, remove, child = av
         if (add | remove) & re.IGNORECASE:
@@ -156,7 +158,7 @@ def _node(op: object, av: object, folded: bool) -> _Info:
         return _sequence(av, folded)
     if op is sre.BRANCH:
         return _branch([_sequence(alternative, folded) for alternative in av[1]])
-    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+    if op in _REPEATS:
         low, high, child = av
         return _repeat(low, high, _sequence(child, folded))
     return _UNKNOWN  # any character, a category, a back reference, a conditional

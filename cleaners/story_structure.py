@@ -75,11 +75,8 @@ class Structure:
         the article twice produce this; lines that merely recur (interview questions,
         table labels) do not."""
         copies: set[int] = set()
-        places: dict[str, list[int]] = {}
-        for index, line in enumerate(lines):
-            places.setdefault(line, []).append(index)
         for start in range(min(self.repeat_lines, len(lines))):
-            later = [j for j in places[lines[start]] if j > start]  # where a copy of the run can begin
+            later = [j for j in range(start + 1, len(lines)) if lines[j] == lines[start]]  # where a copy can begin
             if not later or len(_WORD.findall(lines[start])) < self.duplicate_min_words:
                 continue
             for j in later:
