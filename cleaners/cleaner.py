@@ -49,6 +49,12 @@ class Cleaner:
         self._head = max((rule.lines for rule in self.rules if rule.where == "head"), default=0)
         self._tail = max((rule.lines for rule in self.rules if rule.where == "tail"), default=0)
         self._allowed: dict[tuple[str | None, int, int], list[_Matcher]] = {}
+        # A line's first character rules out most anchored rules: the names of the rules a line
+        # starting with it may match (one set object for equal sets), and the matchers of
+        # ``_rules_at`` among them, by place, language and that set.
+        self._starts: dict[str, frozenset[str]] = {}
+        self._start_sets: dict[frozenset[str], frozenset[str]] = {}
+        self._candidates: dict[tuple[str | None, int, int, frozenset[str]], list[_Matcher]] = {}
         self.structure = Structure.from_mapping(config.get("structure", {}))
         self.boilerplate = BoilerplateSettings.from_mapping(config.get("boilerplate", {}))
         self.safety = SafetyNet.from_mapping(config.get("safety", {}))
@@ -149,12 +155,13 @@ class Cleaner:
 
     def _first_match(self, line: str, index: int, total: int, language: str | None) -> tuple[Rule | None, Any]:
         """The first rule allowed here that matches the whole line, and its match. A rule
-        whose required text the line lacks is not run (``cleaners.required_text``)."""
+        whose required text the line lacks, or that no line starting with the line's first
+        character matches, is not run (``cleaners.required_text``)."""
         size = len(line)
-        if size > self._longest:
+        if size > self._longest or not size:
             return None, None
         key = None
-        for rule, max_length, required, fullmatch in self._rules_at(index, total, language):
+        for rule, max_length, required, fullmatch in self._rules_for(line[0], index, total, language):
             if size > max_length:
                 continue
             if required is not None:
@@ -166,6 +173,17 @@ class Cleaner:
             if match:
                 return rule, match
         return None, None
+
+    def _rules_for(self, first: str, index: int, total: int, language: str | None) -> list[_Matcher]:
+        """``_rules_at`` less the rules no line starting with ``first`` matches."""
+        starts = self._starts.get(first)
+        if starts is None:
+            names = frozenset(rule.name for rule in self.rules if rule.may_start_with(first))
+            starts = self._starts[first] = self._start_sets.setdefault(names, names)
+        key = (language, min(index, self._head), min(total - 1 - index, self._tail), starts)
+        if key not in self._candidates:
+            self._candidates[key] = [m for m in self._rules_at(index, total, language) if m[0].name in starts]
+        return self._candidates[key]
 
     def _rules_at(self, index: int, total: int, language: str | None) -> list[_Matcher]:
         """The rules allowed at the ``index``-th of ``total`` lines of an article in

@@ -10,13 +10,17 @@ still goes to the regex, so a rule matches exactly the lines it matched before.
 Under ``re.IGNORECASE`` the strings are compared with the line's ``case_key``: each character
 lowered as the regex engine lowers it, and the few that one of its case equivalences joins
 (``s`` and long ``ſ``, ``i`` and dotless ``ı``...) written as one.
+
+``first_chars(pattern)`` is the other half of the prefilter, for the anchored patterns: the
+characters a match can start with, as a one-character pattern the engine compiles with the
+pattern's own flags. A line whose first character it refuses is not offered to the rule.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from re import _constants as sre, _parser
+from re import _compiler, _constants as sre, _parser
 from re._casefix import _EXTRA_CASES
 
 import _sre
@@ -26,6 +30,7 @@ MIN_LENGTH = 2  # shorter strings are in most lines: no test
 MIN_COMMON = 4  # a part common to all the strings, this long, is tested instead of them
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
 _ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)  # anchors and lookarounds: they match no text
+_ONE_CHAR = (sre.LITERAL, sre.NOT_LITERAL, sre.IN, sre.ANY)  # a node that matches one character
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,50 @@ def required_text(pattern: re.Pattern[str]) -> RequiredText | None:
     if len(strings) > MAX_STRINGS or min(map(len, strings)) < MIN_LENGTH:
         return None
     return RequiredText(tuple(sorted(strings, key=len, reverse=True)), folded)
+
+
+def first_chars(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A pattern matching one character: any that a match of ``pattern`` can start with (a
+    superset: lookarounds and anchors are not read); None when any may (the pattern can
+    match the empty string, or holds a back reference or a flag changing inside)."""
+    if not isinstance(pattern.pattern, str):
+        return None
+    parsed = _parser.parse(pattern.pattern, pattern.flags)
+    nodes, empty = _first_nodes(list(parsed))
+    if nodes is None or empty:
+        return None
+    one_of = [(sre.BRANCH, (None, [_parser.SubPattern(parsed.state, [node]) for node in nodes]))]
+    return _compiler.compile(_parser.SubPattern(parsed.state, one_of))
+
+
+def _first_nodes(items: list) -> tuple[list | None, bool]:
+    """The one-character nodes that can match the first character of ``items``' match (None:
+    not known), and whether that match can be empty."""
+    nodes: list = []
+    for op, av in items:
+        if op in _ZERO_WIDTH:
+            continue
+        if op in _ONE_CHAR:
+            return [*nodes, (op, av)], False
+        if op is sre.SUBPATTERN:
+            found, empty = _first_nodes(list(av[3])) if not av[1] | av[2] else (None, True)
+        elif op is sre.ATOMIC_GROUP:
+            found, empty = _first_nodes(list(av))
+        elif op is sre.BRANCH:
+            alternatives = [_first_nodes(list(alternative)) for alternative in av[1]]
+            found = None if any(f is None for f, _ in alternatives) else [n for f, _ in alternatives for n in f]
+            empty = any(e for _, e in alternatives)
+        elif op in _REPEATS:
+            found, empty = _first_nodes(list(av[2]))
+            empty = empty or av[0] == 0
+        else:
+            return None, True  # a back reference, a conditional
+        if found is None:
+            return None, True
+        nodes += found
+        if not empty:
+            return nodes, False
+    return nodes, True
 
 
 def _common_part(strings: frozenset[str]) -> str:

@@ -17,9 +17,9 @@ _PLAIN_ASCII = re.compile(r"[\n\t\x20-\x25\x27-\x7e]*")
 # them), Latin ligatures, CR and Unicode line/paragraph separators, surrogates, terminal
 # escapes and other control characters (an escape starts with one), and HTML entities.
 _FIXER_CODES = {*CONTROL_CHARS, *LIGATURES, ord("\r"), 0x2028, 0x2029, *range(0x80, 0xA0), *range(0xD800, 0xE000)}
-_FIXER_INPUT = re.compile(
-    "[" + "".join(re.escape(chr(code)) for code in sorted(_FIXER_CODES)) + "]|" + HTML_ENTITY_RE.pattern
-)
+# (A class alone, searched apart from the entities, which start with "&": a pattern that starts with
+# a class lets the engine skip to a character in it, three times as fast.)
+_FIXER_CHARS = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_FIXER_CODES)) + "]")
 # ftfy's mojibake detector (``ftfy.badness.is_bad``) matches at most BADNESS_WIDTH
 # characters, and every match holds a character outside ASCII and PLAIN: the punctuation
 # of ordinary text and the letters of non-Latin scripts, but for the few it spots
@@ -32,7 +32,8 @@ _SCRIPTS = {  # Greek, Cyrillic, Hebrew and Arabic, Devanagari, kana, CJK, Hangu
 }
 _MOJIBAKE_LETTERS = "\u0392\u0393\u039e\u039f\u0402\u0412\u0413\u0420\u0421\u0490\u0491"  # ΒΓΞΟ Ђ ВГРС Ґґ
 PLAIN = _TYPOGRAPHY + "".join(sorted(chr(code) for code in _SCRIPTS - set(map(ord, _MOJIBAKE_LETTERS))))
-_SUSPECT = re.compile(f"[^\\x00-\\x7f{re.escape(PLAIN)}]+")
+_OUTSIDE_PLAIN = f"[^\\x00-\\x7f{re.escape(PLAIN)}]"
+_SUSPECT = re.compile(f"{_OUTSIDE_PLAIN}{_OUTSIDE_PLAIN}*")  # not `+`: a leading class is what the engine skips to
 
 
 def fix_text(text: str) -> str:
@@ -56,7 +57,8 @@ def _ftfy_would_act(text: str) -> bool:
     return (
         len(text) >= _FTFY.max_decode_length  # ftfy would cut it into pieces of its own
         or not unicodedata.is_normalized("NFC", text)
-        or _FIXER_INPUT.search(text) is not None
+        or _FIXER_CHARS.search(text) is not None
+        or ("&" in text and HTML_ENTITY_RE.search(text) is not None)
         or _looks_like_mojibake(text)
     )
 
@@ -92,7 +94,9 @@ def to_lines(text: str) -> list[str]:
 
     Each line is one unit for the cleaning rules and one paragraph of the output.
     """
-    return [line for line in map(fold, fix_text(text).splitlines()) if line]
+    # The invisible characters out of the whole text at once (none is a line break).
+    lines = _INVISIBLE.sub("", fix_text(text)).splitlines()
+    return [line for line in (" ".join(raw.split()) for raw in lines) if line]
 
 
 def to_body(lines: list[str]) -> str:

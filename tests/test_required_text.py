@@ -1,5 +1,6 @@
-"""The text a rule's lines must hold (cleaners/required_text.py): a line without it is not
-run through the rule's regex, so it must be in every line the regex matches."""
+"""The text a rule's lines must hold and the characters they can start with
+(cleaners/required_text.py): a line without the one or starting with another is not run
+through the rule's regex, so both must hold for every line the regex matches."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
 import pytest
 
 from newswash.cleaners import Cleaner
-from newswash.cleaners.required_text import case_key, required_text
+from newswash.cleaners.required_text import case_key, first_chars, required_text
 from newswash.cleaners.text import to_lines
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cleaners"
@@ -106,9 +107,47 @@ def test_bundled_rules_match_only_lines_with_their_required_text(cleaner: Cleane
     assert len(ruled_out) > len(lines) / 2  # the test spares most lines the scanning rules
 
 
+@pytest.mark.parametrize(("pattern", "flags", "starts", "not_starts"), [
+    (r"Sign up( now| today)?[:!].*", re.I, "Ss", "ia !"),
+    (r"(?:By|Von)\s+(?P<author>.+)", re.I, "bBvV", "ay"),
+    (r"\W*Photo: .*", 0, "P —(", "pa"),  # a run that may be empty: what follows starts too
+    (r"(?:\b|^)(?=Foto)[A-Z]\w+", 0, "FA", "f1"),  # anchors and lookaheads read as nothing
+    (r"straße", re.I, "Ssſ", "t"),  # the engine's own case rules: long s is an s
+    (r"(\d)\1 cts", 0, "07", "x"),  # a back reference after the first character
+])
+def test_first_chars_of_patterns(pattern: str, flags: int, starts: str, not_starts: str) -> None:
+    first = first_chars(re.compile(pattern, flags))
+    assert first is not None
+    assert all(first.match(char) for char in starts)
+    assert not any(first.match(char) for char in not_starts)
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(?:Photo)?.*",  # can match the empty string
+    r"(?i:photo) credit",  # a flag changes inside
+    r"(x)?(?(1)a|b)c",  # a conditional first
+])
+def test_no_first_chars(pattern: str) -> None:
+    assert first_chars(re.compile(pattern)) is None
+
+
+def test_bundled_rules_match_only_lines_starting_as_they_may(cleaner: Cleaner) -> None:
+    lines = fixture_lines()
+    matched = ruled_out = 0
+    for rule in cleaner.rules:
+        assert rule.first_chars is not None, rule.name  # every bundled rule has a test
+        for line in lines:
+            if rule.pattern.fullmatch(line):
+                matched += 1
+                assert rule.may_start_with(line[0]), (rule.name, line)
+            ruled_out += not rule.may_start_with(line[0])
+    assert matched >= len(FURNITURE)
+    assert ruled_out > len(lines) * len(cleaner.rules) / 2  # most rules never run on most lines
+
+
 def test_first_match_is_that_of_every_rule_in_turn(cleaner: Cleaner) -> None:
     """The rule and match the cleaner finds for a line are those of trying each rule allowed
-    at its place in order, as if no rule had a required text."""
+    at its place in order, as if no rule had a required text or first characters."""
     lines = fixture_lines()
     found = 0
     for language in ("en", "de", None):
