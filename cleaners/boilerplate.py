@@ -30,6 +30,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Mapping
 
 from newswash.records import Article, Removal
@@ -145,7 +146,10 @@ class LineCounts:
     stories: set[tuple[str, int]] = field(default_factory=set)
 
     def __add__(self, other: LineCounts) -> LineCounts:
-        return LineCounts(self.articles + other.articles, self.lines + other.lines, self.stories | other.stories)
+        """Both counts (a copy of this one, ``other`` added to it)."""
+        total = LineCounts(Counter(self.articles), Counter(self.lines), set(self.stories))
+        total += other
+        return total
 
     def __iadd__(self, other: LineCounts) -> LineCounts:
         """In place: summing many parts makes no copy of the growing counters."""
@@ -188,7 +192,7 @@ def count_lines(articles: Sequence[Article], hashes: Sequence[list[int]] | None 
             continue
         counts.stories.add(key)
         counts.articles[article.source] += 1
-        counts.lines.update((article.source, h) for h in found)
+        counts.lines.update(zip(repeat(article.source), found))
     return counts
 
 

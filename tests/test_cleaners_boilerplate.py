@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-
 import random
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,12 @@ ABOUT = "Acme Corp is a global provider of widgets and employs around 1,300 peop
 def lines_of(articles: list[Article], source: str | None = None) -> set[tuple[str, int]]:
     """The (source, line hash) pairs of ``articles`` (under ``source`` when given)."""
     return {(source or a.source, h) for a in articles for h in body_line_hashes(a)}
+
+
+def columns(pairs: Iterable[tuple[str, int]]) -> tuple[list[str], list[list[int]]]:
+    """(source, line hash) pairs as ``load_line_counts`` asks for lines: each a one-line article."""
+    pairs = list(pairs)
+    return [s for s, _ in pairs], [[h] for _, h in pairs]
 
 
 def bp_settings(**changes: object) -> BoilerplateSettings:
@@ -143,23 +149,23 @@ def test_warehouse_counts_round_trip(tmp_path: Path) -> None:
         con.execute("BEGIN")
         add_line_counts(con, first)
         con.execute("ROLLBACK")
-        assert load_line_counts(con, asked) == LineCounts()
+        assert load_line_counts(con, *columns(asked)) == LineCounts()
         con.execute("BEGIN")
         add_line_counts(con, first)
         add_line_counts(con, [story(3), story(4, source="other")])
         con.execute("COMMIT")
-        stored = load_line_counts(con, asked)
+        stored = load_line_counts(con, *columns(asked))
         assert stored.articles == {"acme": 4}
         assert stored.lines[("acme", line_hash(PROMO))] == 4
         assert stored.lines[("acme", line_hash(story(0).body.split("\n\n")[0]))] == 1
         assert not any(source == "missing" for source, _ in stored.lines)
-        only = load_line_counts(con, [("acme", line_hash(PROMO))])
+        only = load_line_counts(con, *columns([("acme", line_hash(PROMO))]))
         assert list(only.lines) == [("acme", line_hash(PROMO))]
-        assert load_line_counts(con, []) == LineCounts()
+        assert load_line_counts(con, *columns([])) == LineCounts()
     # a later run: the stored counts decide for a new article of the known site
     with open_warehouse(tmp_path / "w.duckdb") as con:
         late = story(50)
-        remove_site_boilerplate([late], load_line_counts(con, lines_of([late])),
+        remove_site_boilerplate([late], load_line_counts(con, *columns(lines_of([late]))),
                                 bp_settings(min_source_articles=4, min_articles=3))
         assert PROMO not in late.body
 
@@ -187,19 +193,19 @@ def test_the_line_index_sums_the_logs_across_merges_and_rebuilds(tmp_path: Path,
         for b, batch in enumerate(batches):
             add_line_counts(con, batch)
             if b % 4 == 0:  # read between some batches: the index catches up by parts
-                assert dict(load_line_counts(con, asked).lines) == _sums(con, asked)
+                assert dict(load_line_counts(con, *columns(asked)).lines) == _sums(con, asked)
         truth = _sums(con, asked)
         assert max(truth.values()) > 10 and len(truth) > 150
-        assert dict(load_line_counts(con, asked).lines) == truth
+        assert dict(load_line_counts(con, *columns(asked)).lines) == truth
         with open_warehouse(tmp_path / "other.duckdb") as other:
             add_line_counts(other, batches[0] + batches[1])
-            load_line_counts(other, asked)
+            load_line_counts(other, *columns(asked))
         shutil.rmtree(tmp_path / "w-lines")
-        assert dict(load_line_counts(con, asked).lines) == truth
+        assert dict(load_line_counts(con, *columns(asked)).lines) == truth
         shutil.copy(tmp_path / "other-lines" / "manifest.json", tmp_path / "w-lines" / "manifest.json")
-        assert dict(load_line_counts(con, asked).lines) == truth
+        assert dict(load_line_counts(con, *columns(asked)).lines) == truth
         stories = story_keys(batches[3])
-        assert load_line_counts(con, asked, stories).stories == stories
+        assert load_line_counts(con, *columns(asked), stories).stories == stories
 
 
 def test_copies_of_one_story_in_a_batch_count_once() -> None:
@@ -248,13 +254,13 @@ def test_a_copy_of_a_story_counted_in_an_earlier_run_counts_nothing(tmp_path: Pa
         add_line_counts(con, [Article(url="https://acme.example/0/story", source="acme", body=body)])
         for i in range(1, 10):
             batch = [Article(url=f"https://acme.example/{i}/story", source="acme", body=body)]
-            stored = load_line_counts(con, lines_of(batch), stories=story_keys(batch))
+            stored = load_line_counts(con, *columns(lines_of(batch)), stories=story_keys(batch))
             add_line_counts(con, batch, remove_site_boilerplate(batch, stored, settings))
             assert batch[0].body == body and not batch[0].error
         other = [Article(url="https://acme.example/other", source="acme", body="Another story entirely")]
         add_line_counts(con, other, remove_site_boilerplate(
-            other, load_line_counts(con, lines_of(other), stories=story_keys(other)), settings))
-        stored = load_line_counts(con, lines_of(other) | lines_of(batch))
+            other, load_line_counts(con, *columns(lines_of(other)), stories=story_keys(other)), settings))
+        stored = load_line_counts(con, *columns(lines_of(other) | lines_of(batch)))
     assert stored.articles["acme"] == 2  # the story once, the other story once
     assert stored.lines[("acme", line_hash("Short line of the story"))] == 1
 

@@ -11,7 +11,8 @@ its cost is the batch's, whatever is stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import chain
 from operator import itemgetter
 
 import duckdb
@@ -21,7 +22,7 @@ import pyarrow as pa
 from newswash.cleaners.boilerplate import LineCounts, count_lines
 from newswash.records import Article
 from newswash.dedup.sets import unique
-from newswash.warehouse.sidecar import Sidecar, caught_up, int64s, pair_keys
+from newswash.warehouse.sidecar import Sidecar, caught_up, int64s, keyed_values, pair_keys, text_keys
 from newswash.warehouse.store import registered
 
 CATCH_UP_BATCHES = 50  # batches of log rows read at a time while the sums catch up
@@ -30,29 +31,36 @@ LOGS = {"lines": "source_lines", "stories": "source_stories"}
 
 
 def load_line_counts(
-    con: duckdb.DuckDBPyConnection, lines: Iterable[tuple[str, int]], stories: Iterable[tuple[str, int]] = (),
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str | None], hashes: Sequence[Sequence[int]],
+    stories: Iterable[tuple[str, int]] = (),
 ) -> LineCounts:
-    """Stored counts of ``lines`` (``(source, line_hash)`` pairs: a batch's own lines are all
-    its decision needs) and of their sources' articles, and which of ``stories`` (``story_keys``
-    of a batch) were counted already."""
-    lines = [pair for pair in dict.fromkeys(lines) if pair[0]]
+    """Stored counts of the lines ``hashes[i]`` of source ``sources[i]`` (a batch's articles: their
+    own lines are all its decision needs) and of their sources' articles, and which of
+    ``stories`` (``story_keys`` of a batch) were counted already. The pairs are told apart by
+    their 64-bit keys (``pair_keys``), as the sums keep them."""
+    lengths = np.fromiter(map(len, hashes), np.int64, len(hashes)) * np.array([bool(s) for s in sources], bool)
+    owner = np.repeat(np.arange(len(sources)), lengths)  # the article of each line
+    flat = np.fromiter(chain.from_iterable(h for h, n in zip(hashes, lengths.tolist()) if n), np.int64, int(lengths.sum()))
+    keys, first = np.unique(keyed_values(text_keys([s or "" for s in sources])[owner], flat), return_index=True)
     asked = [pair for pair in dict.fromkeys(stories) if pair[0]]
     counts = LineCounts()
-    sources = sorted({s for s, _ in lines} | {s for s, _ in asked})
-    if not sources:
+    wanted = sorted({sources[i] for i in np.flatnonzero(lengths).tolist()} | {s for s, _ in asked})
+    if not wanted:
         return counts
     sums = caught_up(con, "lines", PARTS, LOGS, "batch", CATCH_UP_BATCHES, _read_logs)
     if asked:
         found, _ = sums.probe("stories", pair_keys([s for s, _ in asked], np.array([k for _, k in asked], np.int64)))
         counts.stories.update(asked[i] for i in unique(found))
-    with registered(con, "wanted_sources", source=pa.array(sources, pa.string())):
+    with registered(con, "wanted_sources", source=pa.array(wanted, pa.string())):
         counts.articles.update(dict(con.execute(
             "SELECT source, articles FROM source_articles WHERE source IN (SELECT source FROM wanted_sources)"
         ).fetchall()))
-    if lines:
-        found, n = sums.probe("lines", pair_keys([s for s, _ in lines], np.array([h for _, h in lines], np.int64)))
-        total = np.bincount(found, weights=n, minlength=len(lines)).astype(np.int64)
-        counts.lines.update({lines[i]: int(total[i]) for i in np.flatnonzero(total)})
+    if len(keys):
+        found, n = sums.probe("lines", keys)
+        total = np.bincount(found, weights=n, minlength=len(keys)).astype(np.int64)
+        hit = np.flatnonzero(total)
+        pairs = zip([sources[i] for i in owner[first[hit]].tolist()], flat[first[hit]].tolist())
+        counts.lines.update(dict(zip(pairs, total[hit].tolist())))
     return counts
 
 

@@ -3,7 +3,7 @@ DuckDB file, behind one object (the only way in from outside ``warehouse/``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -79,10 +79,11 @@ class Warehouse:
 
     # Steps.
 
-    def line_counts(self, lines: Iterable[tuple[str, int]], stories: Iterable[tuple[str, int]]) -> LineCounts:
-        """Stored learned-boilerplate counts of these (source, line hash) pairs and of their sources,
-        and which of these (source, story key) pairs are counted."""
-        return load_line_counts(self.con, lines, stories)
+    def line_counts(self, sources: Sequence[str | None], hashes: Sequence[Sequence[int]],
+                    stories: Iterable[tuple[str, int]]) -> LineCounts:
+        """Stored learned-boilerplate counts of the line hashes ``hashes[i]`` of source ``sources[i]``
+        and of their sources, and which of these (source, story key) pairs are counted."""
+        return load_line_counts(self.con, sources, hashes, stories)
 
     def cluster(self, articles: list[Article], fingerprints: Fingerprints, settings: DedupSettings,
                 alone: bool = False) -> tuple[np.ndarray, Assignment]:

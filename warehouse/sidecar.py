@@ -50,9 +50,14 @@ def text_keys(texts: Texts) -> np.ndarray:
 
 
 def pair_keys(texts: Texts, values: np.ndarray) -> np.ndarray:
-    """A key of each (``texts[i]``, ``values[i]``): splitmix64's finalizer over the text's hash
-    times the golden ratio, xor the value (for one text, a bijection of the value)."""
-    x = text_keys(texts).view(np.uint64) * np.uint64(0x9E3779B97F4A7C15) ^ np.asarray(values, np.int64).view(np.uint64)
+    """A key of each (``texts[i]``, ``values[i]``): ``keyed_values`` of the texts' keys."""
+    return keyed_values(text_keys(texts), values)
+
+
+def keyed_values(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A key of each (``keys[i]``, ``values[i]``): splitmix64's finalizer over the key times the
+    golden ratio, xor the value (for one key, a bijection of the value)."""
+    x = np.asarray(keys, np.int64).view(np.uint64) * np.uint64(0x9E3779B97F4A7C15) ^ np.asarray(values, np.int64).view(np.uint64)
     x ^= x >> np.uint64(30)
     x *= np.uint64(0xBF58476D1CE4E5B9)
     x ^= x >> np.uint64(27)
