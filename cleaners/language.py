@@ -61,11 +61,14 @@ def _classify_all(samples: list[str]) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _model(identifier: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """py3langid's model as arrays: the byte automaton (next state, row offset of a state,
-    feature emitted) and the feature-class weights, in float32 as its product computes them."""
-    return (np.asarray(identifier.tk_nextmove, dtype=np.int32), np.asarray(identifier._rowbase, dtype=np.int64),
-            np.asarray(identifier.tk_output, dtype=np.int32), identifier.nb_ptc.astype(np.float32))
+def _model(identifier: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """py3langid's model as arrays: its byte automaton as two tables indexed by a transition
+    (a state's row offset plus a byte), the row offset and the feature emitted (or -1) of the
+    state it leads to; and the feature-class weights, in float32 as its product computes them."""
+    nextmove = np.asarray(identifier.tk_nextmove, dtype=np.int64)
+    rowbase = np.asarray(identifier._rowbase, dtype=np.int64)
+    output = np.asarray(identifier.tk_output, dtype=np.int32)
+    return rowbase[nextmove].astype(np.int32), output[nextmove], identifier.nb_ptc.astype(np.float32)
 
 
 def _scores(encoded: list[bytes], identifier: object) -> np.ndarray:
@@ -74,25 +77,23 @@ def _scores(encoded: list[bytes], identifier: object) -> np.ndarray:
     everywhere for a string that emits none), every string walked at once, longest first."""
     from scipy.sparse import csr_matrix  # 90 ms to import: loaded where texts are scored, not by the flow's process
 
-    nextmove, rowbase, output, weights = _model(identifier)
+    next_offset, next_output, weights = _model(identifier)
     lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
     order = np.argsort(-lengths, kind="stable")
     longest = int(lengths.max())
     grid = np.zeros((longest, len(encoded)), dtype=np.uint8)  # a row a byte position, a column a string
     for column, i in enumerate(order):
         grid[: lengths[i], column] = np.frombuffer(encoded[i], dtype=np.uint8)
-    active = np.searchsorted(-lengths[order], -np.arange(longest), side="left")  # strings longer than each position
-    state = np.zeros(len(encoded), dtype=np.int64)
-    columns, features = [], []
-    for position in range(longest):
-        n = int(active[position])
-        state[:n] = nextmove[rowbase[state[:n]] + grid[position, :n]]
-        emitted = output[state[:n]]
-        hit = np.flatnonzero(emitted >= 0)
-        columns.append(order[hit])
-        features.append(emitted[hit])
+    active = np.searchsorted(-lengths[order], -np.arange(longest), side="left").tolist()  # strings longer than each position
+    offset = np.full(len(encoded), next_offset.dtype.type(identifier._rowbase[0]))  # each string's state, as its row offset
+    emitted = np.full((longest, len(encoded)), -1, dtype=np.int32)  # the feature each string's byte emits
+    for position, n in enumerate(active):
+        move = offset[:n] + grid[position, :n]
+        offset[:n] = next_offset[move]
+        emitted[position, :n] = next_output[move]
+    positions, columns = np.nonzero(emitted >= 0)
     width = weights.shape[0]
-    keys, counts = _counted(np.concatenate(columns), np.concatenate(features), width, len(encoded))
+    keys, counts = _counted(order[columns], emitted[positions, columns], width, len(encoded))
     rows = keys // width  # sorted: a CSR matrix of log1p(count), rows and columns in order
     indptr = np.searchsorted(rows, np.arange(len(encoded) + 1))
     matrix = csr_matrix((np.log1p(counts.astype(np.float32)), keys % width, indptr), shape=(len(encoded), width))
