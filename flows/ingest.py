@@ -78,8 +78,30 @@ def _unseal(data: bytes) -> Sealed[Any]:
             gc.enable()
 
 
+class Kept(Sealed[T]):
+    """A value handed to every task run of a flow (its per-article steps), unpickled once in
+    a worker and kept there: what the steps' objects work out as they go (a cleaner's rule
+    prefilters and rule lists by place and first character) then serves all its task runs,
+    where each copy started from nothing (25 ms of a task run on 1,000 texts)."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Callable[[bytes], Kept[T]], tuple[bytes]]:
+        return _kept, (pickle.dumps(self.value, protocol=pickle.HIGHEST_PROTOCOL),)
+
+
+_KEPT: dict[bytes, Any] = {}  # in a worker: the value of the Kept it was last handed, by its pickle
+
+
+def _kept(data: bytes) -> Kept[Any]:
+    if data not in _KEPT:
+        _KEPT.clear()
+        _KEPT[data] = pickle.loads(data)
+    return Kept(_KEPT[data])
+
+
 @task(cache_policy=NONE)
-def steps_task(steps: Sealed[list[Step]], batch: Sealed[Batch]) -> Sealed[Batch]:
+def steps_task(steps: Kept[list[Step]], batch: Sealed[Batch]) -> Sealed[Batch]:
     """A part of a batch through per-article steps, on a worker."""
     return Sealed(run_steps(steps.value, batch.value))
 
@@ -154,7 +176,7 @@ def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: Executor
     first_worker = next((i for i, (per_article, _) in enumerate(groups) if per_article), len(groups))
     before = [step for _, group in groups[:first_worker] for step in group]
     after = [step for _, group in groups[first_worker + 1 :] for step in group]
-    worker_steps = Sealed(groups[first_worker][1]) if first_worker < len(groups) else None
+    worker_steps = Kept(groups[first_worker][1]) if first_worker < len(groups) else None
     workers = executor.workers or os.cpu_count() or 1
     counts: list[StepCount] = []
     failed = 0
