@@ -13,7 +13,7 @@ from newswash.records import Article, Removal
 
 from .boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, remove_site_boilerplate
 from .language import languages_of
-from .required_text import RequiredText, case_key
+from .required_text import LineTest, case_key
 from .rules import Rule, load_rules
 from .safety import SafetyNet
 from .story_structure import Structure
@@ -24,9 +24,9 @@ LOG = logging.getLogger(__name__)
 # A linked headline under a related-links heading: up to 16 words, no full stop or colon at the end.
 _LINK_TITLE = re.compile(r"(?:\S+\s+){0,15}\S*[^\s.…:]")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|&|\band\b)\s*")
-# A rule as the line loop uses it: the rule, its length guard, the text its lines hold and
-# its whole-line matcher.
-_Matcher = tuple[Rule, int, RequiredText | None, Callable[[str], "re.Match[str] | None"]]
+# A rule as the line loop uses it: the rule, its length guard, the test a line passes first
+# (None: no test) and its whole-line matcher.
+_Matcher = tuple[Rule, int, LineTest | None, Callable[[str], "re.Match[str] | None"]]
 
 
 class Cleaner:
@@ -48,13 +48,14 @@ class Cleaner:
         # end, counted up to the widest head and tail windows; a cache keyed by that.
         self._head = max((rule.lines for rule in self.rules if rule.where == "head"), default=0)
         self._tail = max((rule.lines for rule in self.rules if rule.where == "tail"), default=0)
-        self._allowed: dict[tuple[str | None, int, int], list[_Matcher]] = {}
-        # A line's first character rules out most anchored rules: the names of the rules a line
-        # starting with it may match (one set object for equal sets), and the matchers of
-        # ``_rules_at`` among them, by place, language and that set.
-        self._starts: dict[str, frozenset[str]] = {}
-        self._start_sets: dict[frozenset[str], frozenset[str]] = {}
-        self._candidates: dict[tuple[str | None, int, int, frozenset[str]], list[_Matcher]] = {}
+        self._allowed: dict[tuple[str | None, int, int], list[Rule]] = {}
+        # A line's first character rules out most anchored rules, and decides the test a line
+        # passes before the others: the distinct tuples of (name, test) of the rules a line
+        # starting with a character may match, the number of each character's; and the matchers
+        # of ``_rules_at`` among them, by place, language and that number.
+        self._start_kinds: dict[tuple[tuple[str, LineTest | None], ...], int] = {}
+        self._starts: dict[str, int] = {}
+        self._candidates: dict[tuple[str | None, int, int, int], list[_Matcher]] = {}
         self.structure = Structure.from_mapping(config.get("structure", {}))
         self.boilerplate = BoilerplateSettings.from_mapping(config.get("boilerplate", {}))
         self.safety = SafetyNet.from_mapping(config.get("safety", {}))
@@ -155,19 +156,18 @@ class Cleaner:
 
     def _first_match(self, line: str, index: int, total: int, language: str | None) -> tuple[Rule | None, Any]:
         """The first rule allowed here that matches the whole line, and its match. A rule
-        whose required text the line lacks, or that no line starting with the line's first
-        character matches, is not run (``cleaners.required_text``)."""
+        whose prefilter the line fails (``cleaners.required_text``) is not run."""
         size = len(line)
         if size > self._longest or not size:
             return None, None
         key = None
-        for rule, max_length, required, fullmatch in self._rules_for(line[0], index, total, language):
+        for rule, max_length, test, fullmatch in self._rules_for(line[0], index, total, language):
             if size > max_length:
                 continue
-            if required is not None:
-                if key is None:
+            if test is not None:
+                if key is None and test.folded:
                     key = case_key(line)
-                if not required.may_match(line, key):
+                if not test.may_match(line, key):
                     continue
             match = fullmatch(line)
             if match:
@@ -175,27 +175,26 @@ class Cleaner:
         return None, None
 
     def _rules_for(self, first: str, index: int, total: int, language: str | None) -> list[_Matcher]:
-        """``_rules_at`` less the rules no line starting with ``first`` matches."""
-        starts = self._starts.get(first)
-        if starts is None:
-            names = frozenset(rule.name for rule in self.rules if rule.may_start_with(first))
-            starts = self._starts[first] = self._start_sets.setdefault(names, names)
-        key = (language, min(index, self._head), min(total - 1 - index, self._tail), starts)
+        """The matchers of the rules of ``_rules_at`` that a line starting with ``first`` may match."""
+        kind = self._starts.get(first)
+        if kind is None:
+            found = tuple((rule.name, test) for rule in self.rules
+                          if (test := rule.prefilter.for_first(first)) is not False)
+            kind = self._starts[first] = self._start_kinds.setdefault(found, len(self._start_kinds))
+        key = (language, min(index, self._head), min(total - 1 - index, self._tail), kind)
         if key not in self._candidates:
-            self._candidates[key] = [m for m in self._rules_at(index, total, language) if m[0].name in starts]
+            tests = dict(next(starts for starts, number in self._start_kinds.items() if number == kind))
+            self._candidates[key] = [(rule, rule.max_length, tests[rule.name], rule.pattern.fullmatch)
+                                     for rule in self._rules_at(index, total, language) if rule.name in tests]
         return self._candidates[key]
 
-    def _rules_at(self, index: int, total: int, language: str | None) -> list[_Matcher]:
-        """The rules allowed at the ``index``-th of ``total`` lines of an article in
-        ``language``, in order, each with its length guard and matcher (computed once per
-        language and distance from the head and the tail)."""
+    def _rules_at(self, index: int, total: int, language: str | None) -> list[Rule]:
+        """The rules allowed at the ``index``-th of ``total`` lines of an article in ``language``,
+        in order (found once per language and distance from the head and the tail)."""
         key = (language, min(index, self._head), min(total - 1 - index, self._tail))
         if key not in self._allowed:
-            self._allowed[key] = [
-                (rule, rule.max_length, rule.required, rule.pattern.fullmatch)
-                for rule in self.rules
-                if rule.allowed_at(index, total) and rule.runs_on(language)
-            ]
+            self._allowed[key] = [rule for rule in self.rules
+                                  if rule.allowed_at(index, total) and rule.runs_on(language)]
         return self._allowed[key]
 
 

@@ -1,31 +1,30 @@
-"""The text every match of a regular expression holds: a test that rules a line out before
-the regex runs (the prefilter RE2 and Hyperscan build from a pattern).
+"""What every match of a regular expression holds, read from its parse tree: a test that rules
+a line out before the regex runs (the prefilter RE2 and Hyperscan build from a pattern).
 
-``required_text(pattern)`` reads the pattern's parse tree and returns strings of which every
-match contains at least one, or None when it finds none worth testing. A rule whose pattern
-starts with ``.*`` makes the regex engine try every position of the line; ``"to hear" in
-line`` is one scan in C. The strings are a necessary condition only: a line that holds one
-still goes to the regex, so a rule matches exactly the lines it matched before.
+``prefilter(pattern)`` reads each top-level alternative of the pattern apart (a rule's
+``regex = [...]`` list): the characters its match can start with (``first_chars``), the
+strings it starts and ends with, and, when it can start with a run of any characters
+(``.*``, which makes the engine try the rest at every position of the line), strings one of
+which every match contains. ``"to hear" in line`` or ``line.endswith(("AP", "Reuters"))`` is
+one scan in C. The tests are necessary conditions only: a line that passes one still goes
+to the regex, so a rule matches exactly the lines it matched before.
 
 Under ``re.IGNORECASE`` the strings are compared with the line's ``case_key``: each character
 lowered as the regex engine lowers it, and the few that one of its case equivalences joins
 (``s`` and long ``ſ``, ``i`` and dotless ``ı``...) written as one.
-
-``first_chars(pattern)`` is the other half of the prefilter, for the anchored patterns: the
-characters a match can start with, as a one-character pattern the engine compiles with the
-pattern's own flags. A line whose first character it refuses is not offered to the rule.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from re import _compiler, _constants as sre, _parser
 from re._casefix import _EXTRA_CASES
 
 import _sre
 
 MAX_STRINGS = 16  # a set of exact alternatives larger than this is not expanded further
+MAX_AFFIXES = 64  # starts or ends a match may have, tested at once (str.startswith/endswith)
 MIN_LENGTH = 2  # shorter strings are in most lines: no test
 MIN_COMMON = 4  # a part common to all the strings, this long, is tested instead of them
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
@@ -34,52 +33,131 @@ _ONE_CHAR = (sre.LITERAL, sre.NOT_LITERAL, sre.IN, sre.ANY)  # a node that match
 
 
 @dataclass(frozen=True)
-class RequiredText:
-    """At least one of ``strings`` is in every match; compared with the line's ``case_key``
-    when ``folded``."""
+class Alternative:
+    """One top-level alternative of a pattern: the characters its matches start with (None:
+    any), and the strings they start with, end with, and hold one of (None: not known)."""
 
-    strings: tuple[str, ...]
-    folded: bool
+    first: re.Pattern[str] | None = field(compare=False)
+    prefixes: tuple[str, ...] | None
+    suffixes: tuple[str, ...] | None
+    required: tuple[str, ...] | None
 
-    def may_match(self, line: str, key: str) -> bool:
-        """False when the regex cannot match ``line`` (``key``: its ``case_key``)."""
-        text = key if self.folded else line
-        for string in self.strings:
+    @property
+    def tested(self) -> bool:
+        return self.prefixes is not None or self.suffixes is not None or self.required is not None
+
+    def may_start_with(self, char: str) -> bool:
+        return self.first is None or self.first.match(char) is not None
+
+    def may_match(self, text: str) -> bool:
+        """False when no match of the alternative can be ``text`` (the line, or its ``case_key``)."""
+        if self.prefixes is not None and not text.startswith(self.prefixes):
+            return False
+        if self.suffixes is not None and not text.endswith(self.suffixes):
+            return False
+        if self.required is None:
+            return True
+        for string in self.required:
             if string in text:
                 return True
         return False
 
 
-def required_text(pattern: re.Pattern[str]) -> RequiredText | None:
-    """What every match of ``pattern`` holds, or None when nothing worth a test was found."""
-    if pattern.flags & (re.LOCALE | re.ASCII) or not isinstance(pattern.pattern, str):
-        return None
-    parsed = list(_parser.parse(pattern.pattern, pattern.flags))
-    if not _scans(parsed):
-        return None  # the engine fails it on the line's first characters: faster than any test
+@dataclass(frozen=True)
+class LineTest:
+    """What a line must pass for a pattern to be tried on it: one of ``alternatives`` may match
+    it (compared with the line's ``case_key`` when ``folded``)."""
+
+    alternatives: tuple[Alternative, ...]
+    folded: bool
+
+    def may_match(self, line: str, key: str | None) -> bool:
+        """False when the pattern cannot match ``line`` (``key``: its ``case_key``, when folded)."""
+        text = key if self.folded else line
+        for alternative in self.alternatives:
+            if alternative.may_match(text):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """A pattern's alternatives, each read apart (one when it has no top-level ``|``)."""
+
+    alternatives: tuple[Alternative, ...]
+    folded: bool
+
+    def for_first(self, char: str) -> LineTest | None | bool:
+        """The test of a line starting with ``char``: False when no match can start with it,
+        None when an alternative that can has no test (the regex runs)."""
+        possible = tuple(a for a in self.alternatives if a.may_start_with(char))
+        if not possible:
+            return False
+        if not all(a.tested for a in possible):
+            return None
+        return LineTest(possible, self.folded)
+
+
+def prefilter(pattern: re.Pattern[str]) -> Prefilter:
+    """The tests of each top-level alternative of ``pattern`` (none where it cannot be read)."""
     folded = bool(pattern.flags & re.IGNORECASE)
-    strings = _required(_sequence(parsed, folded))
+    if pattern.flags & (re.LOCALE | re.ASCII) or not isinstance(pattern.pattern, str):
+        return Prefilter((Alternative(None, None, None, None),), folded)
+    parsed = _parser.parse(pattern.pattern, pattern.flags)
+    return Prefilter(tuple(_alternative(items, parsed.state, folded) for items in _top_alternatives(list(parsed))),
+                     folded)
+
+
+def _top_alternatives(items: list) -> list[list]:
+    """The alternatives of a pattern that is one ``|`` (inside non-capturing groups with no flags)."""
+    while len(items) == 1 and items[0][0] is sre.SUBPATTERN and items[0][1][0] is None and not items[0][1][1] | items[0][1][2]:
+        items = list(items[0][1][3])
+    if len(items) == 1 and items[0][0] is sre.BRANCH:
+        return [list(alternative) for alternative in items[0][1][1]]
+    return [items]
+
+
+def _alternative(items: list, state: _parser.State, folded: bool) -> Alternative:
+    scans = _scans(items)
+    return Alternative(_first_chars(items, state), None if scans else _affixes(items, folded),
+                       _affixes(items[::-1], folded, backwards=True) if scans else None,
+                       _required_text(items, folded) if scans else None)
+
+
+def _required_text(items: list, folded: bool) -> tuple[str, ...] | None:
+    """Strings one of which every match holds, or None when none worth a test was found."""
+    strings = _required(_sequence(items, folded))
     if strings is None:
         return None
     if len(strings) > 1 and len(common := _common_part(strings)) >= MIN_COMMON:
         strings = frozenset({common})  # in every one of them: one scan instead of several
     if len(strings) > MAX_STRINGS or min(map(len, strings)) < MIN_LENGTH:
         return None
-    return RequiredText(tuple(sorted(strings, key=len, reverse=True)), folded)
+    return tuple(sorted(strings, key=len, reverse=True))
 
 
-def first_chars(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """A pattern matching one character: any that a match of ``pattern`` can start with (a
-    superset: lookarounds and anchors are not read); None when any may (the pattern can
-    match the empty string, or holds a back reference or a flag changing inside)."""
-    if not isinstance(pattern.pattern, str):
-        return None
-    parsed = _parser.parse(pattern.pattern, pattern.flags)
-    nodes, empty = _first_nodes(list(parsed))
+def _affixes(items: list, folded: bool, backwards: bool = False) -> tuple[str, ...] | None:
+    """The strings every match starts with (``items`` in order) or ends with (``items``
+    reversed, ``backwards``): the exact strings of the nodes at that end, crossed while they
+    stay few; None when one of them is empty."""
+    found = {""}
+    for op, av in items:
+        exact, _ = _node(op, av, folded)
+        if exact is None or len(found) * len(exact) > MAX_AFFIXES:
+            break
+        found = {b + a for a in found for b in exact} if backwards else {a + b for a in found for b in exact}
+    return None if "" in found else tuple(sorted(found))
+
+
+def _first_chars(items: list, state: _parser.State) -> re.Pattern[str] | None:
+    """A pattern matching one character: any that a match of ``items`` can start with (a
+    superset: lookarounds and anchors are not read), compiled with the pattern's flags; None
+    when any may (the match can be empty, or a back reference or a flag change comes first)."""
+    nodes, empty = _first_nodes(items)
     if nodes is None or empty:
         return None
-    one_of = [(sre.BRANCH, (None, [_parser.SubPattern(parsed.state, [node]) for node in nodes]))]
-    return _compiler.compile(_parser.SubPattern(parsed.state, one_of))
+    one_of = [(sre.BRANCH, (None, [_parser.SubPattern(state, [node]) for node in nodes]))]
+    return _compiler.compile(_parser.SubPattern(state, one_of))
 
 
 def _first_nodes(items: list) -> tuple[list | None, bool]:

@@ -9,7 +9,7 @@ from typing import Any, Literal, Mapping
 
 from newswash.config_tables import from_table
 
-from .required_text import RequiredText, first_chars, required_text
+from .required_text import Prefilter, prefilter
 
 Where = Literal["any", "head", "tail"]
 Action = Literal["remove", "author", "attribution", "paywall", "list"]
@@ -58,18 +58,9 @@ class Rule:
     proven: bool = False
 
     @cached_property
-    def required(self) -> RequiredText | None:
-        """Text every line the rule matches holds (None: none worth a test)."""
-        return required_text(self.pattern)
-
-    @cached_property
-    def first_chars(self) -> re.Pattern[str] | None:
-        """The characters a line the rule matches can start with (None: any)."""
-        return first_chars(self.pattern)
-
-    def may_start_with(self, char: str) -> bool:
-        """Whether a line starting with ``char`` may match."""
-        return self.first_chars is None or self.first_chars.match(char) is not None
+    def prefilter(self) -> Prefilter:
+        """What the lines the rule matches start with, end with and hold (``cleaners.required_text``)."""
+        return prefilter(self.pattern)
 
     def runs_on(self, language: str | None) -> bool:
         """Whether the rule applies to an article in ``language`` (None: not known)."""
