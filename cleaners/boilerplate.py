@@ -44,7 +44,7 @@ _SEP = "\x00"  # joins the lines of a body for comparable_lines: not a word char
 _NON_WORD = re.compile(r"(?:[^\w\x00]|_)+")  # punctuation and whitespace runs, _SEP excepted
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…:][\"'”’»)\]]*$")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII = bytes(range(128))  # deleted from UTF-8, these leave the bytes of the other characters whole
 # ASCII case folding and _NON_WORD as a table of UTF-8 bytes: letters lowered, digits and _SEP
 # kept, other ASCII as spaces; the bytes of longer characters (128 and up) left alone.
 _ASCII_WORDS = bytes(
@@ -74,7 +74,7 @@ def _normalized(lines: Sequence[str]) -> list[bytes]:
         text = _SEP.join(line.replace(_SEP, " ") for line in lines)
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text)
-        for ch in set(_NON_ASCII.findall(text)):
+        for ch in set(text.encode("utf-8").translate(None, _ASCII).decode("utf-8")):  # its characters past ASCII
             folded = _fold(ch)
             if folded != ch:
                 text = text.replace(ch, folded)
