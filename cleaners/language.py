@@ -63,12 +63,13 @@ def _classify_all(samples: list[str]) -> list[str]:
 @lru_cache(maxsize=1)
 def _model(identifier: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """py3langid's model as arrays: its byte automaton as two tables indexed by a transition
-    (a state's row offset plus a byte), the row offset and the feature emitted (or -1) of the
-    state it leads to; and the feature-class weights, in float32 as its product computes them."""
+    (a state's row offset plus a byte), the row offset and one more than the feature emitted
+    (0: none) of the state it leads to; and the feature-class weights, in float32 as its
+    product computes them."""
     nextmove = np.asarray(identifier.tk_nextmove, dtype=np.int64)
     rowbase = np.asarray(identifier._rowbase, dtype=np.int64)
     output = np.asarray(identifier.tk_output, dtype=np.int32)
-    return rowbase[nextmove].astype(np.int32), output[nextmove], identifier.nb_ptc.astype(np.float32)
+    return rowbase[nextmove].astype(np.int32), output[nextmove] + 1, identifier.nb_ptc.astype(np.float32)
 
 
 def _scores(encoded: list[bytes], identifier: object) -> np.ndarray:
@@ -86,14 +87,15 @@ def _scores(encoded: list[bytes], identifier: object) -> np.ndarray:
         grid[: lengths[i], column] = np.frombuffer(encoded[i], dtype=np.uint8)
     active = np.searchsorted(-lengths[order], -np.arange(longest), side="left").tolist()  # strings longer than each position
     offset = np.full(len(encoded), next_offset.dtype.type(identifier._rowbase[0]))  # each string's state, as its row offset
-    emitted = np.full((longest, len(encoded)), -1, dtype=np.int32)  # the feature each string's byte emits
+    emitted = np.zeros((longest, len(encoded)), dtype=np.int32)  # one more than the feature each string's byte emits
     for position, n in enumerate(active):
         move = offset[:n] + grid[position, :n]
         offset[:n] = next_offset[move]
         emitted[position, :n] = next_output[move]
-    positions, columns = np.nonzero(emitted >= 0)
+    emitted = emitted.reshape(-1)
+    hits = np.flatnonzero(emitted)
     width = weights.shape[0]
-    keys, counts = _counted(order[columns], emitted[positions, columns], width, len(encoded))
+    keys, counts = _counted(order[hits % len(encoded)], emitted[hits] - 1, width, len(encoded))
     rows = keys // width  # sorted: a CSR matrix of log1p(count), rows and columns in order
     indptr = np.searchsorted(rows, np.arange(len(encoded) + 1))
     matrix = csr_matrix((np.log1p(counts.astype(np.float32)), keys % width, indptr), shape=(len(encoded), width))
