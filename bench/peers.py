@@ -66,7 +66,14 @@ fast again: datatrove slows more than newswash on a slow stretch, so 1.5x does n
 interleaved A/B of newswash alone, before and after: 24.0 -> 21.9 s (3,870 pages), 10.8 ->
 10.1 s (774); 100,000 short texts 34.8 s (65.0 CPU-s, flow process 28.8%) vs
 datasketch 55.6 s (1.60x), rensa 14.4 s; 100,000 long texts 61.1 s (117.0 CPU-s, flow process
-22.5%) vs datasketch 88.9 s (1.46x), rensa 23.7 s.
+22.5%) vs datasketch 88.9 s (1.46x), rensa 23.7 s. Issue 15's eleventh session (a prefilter
+per rule alternative, the language walk by transition, steps kept in the workers), medians of
+3: 3,870 pages 19.7 s (37.0 CPU-s) vs 32.2 s (59.6 CPU-s): 1.64x; 774 pages 8.3 s vs 10.1 s
+(1.22x); 100,000 short texts 23.8 s (43.3 CPU-s, flow process 32.1%) vs datasketch 48.5 s
+(2.04x), rensa 12.6 s; 100,000 long texts 43.9 s (82.0 CPU-s) vs 70.1 s (1.60x) on a slow
+stretch, then 37.2 s (70.4 CPU-s, flow process 26.0%) vs 63.7 s (1.71x), rensa 19.7 s; an
+interleaved A/B of newswash alone on the long texts, the session's first commit against its
+last: 37.3 -> 34.1 s, 70.5 -> 64.6 CPU-s (workers 46.0 -> 41.8).
 """
 
 from __future__ import annotations
