@@ -13,7 +13,7 @@ from newswash.records import Article, Removal
 
 from .boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, remove_site_boilerplate
 from .language import languages_of
-from .required_text import LineTest, case_key
+from .prefilter import LineTest, case_key
 from .rules import Rule, load_rules
 from .safety import SafetyNet
 from .story_structure import Structure
@@ -50,11 +50,11 @@ class Cleaner:
         self._tail = max((rule.lines for rule in self.rules if rule.where == "tail"), default=0)
         self._allowed: dict[tuple[str | None, int, int], list[Rule]] = {}
         # A line's first character rules out most anchored rules, and decides the test a line
-        # passes before the others: the distinct tuples of (name, test) of the rules a line
-        # starting with a character may match, the number of each character's; and the matchers
-        # of ``_rules_at`` among them, by place, language and that number.
+        # passes before the others: by that character, the rules a line starting with it may
+        # match, each with its test, and the number of that choice (equal choices, one number);
+        # and the matchers of ``_rules_at`` among them, by place, language and that number.
         self._start_kinds: dict[tuple[tuple[str, LineTest | None], ...], int] = {}
-        self._starts: dict[str, int] = {}
+        self._starts: dict[str, tuple[int, dict[str, LineTest | None]]] = {}
         self._candidates: dict[tuple[str | None, int, int, int], list[_Matcher]] = {}
         self.structure = Structure.from_mapping(config.get("structure", {}))
         self.boilerplate = BoilerplateSettings.from_mapping(config.get("boilerplate", {}))
@@ -156,7 +156,7 @@ class Cleaner:
 
     def _first_match(self, line: str, index: int, total: int, language: str | None) -> tuple[Rule | None, Any]:
         """The first rule allowed here that matches the whole line, and its match. A rule
-        whose prefilter the line fails (``cleaners.required_text``) is not run."""
+        whose prefilter the line fails (``cleaners.prefilter``) is not run."""
         size = len(line)
         if size > self._longest or not size:
             return None, None
@@ -176,14 +176,13 @@ class Cleaner:
 
     def _rules_for(self, first: str, index: int, total: int, language: str | None) -> list[_Matcher]:
         """The matchers of the rules of ``_rules_at`` that a line starting with ``first`` may match."""
-        kind = self._starts.get(first)
-        if kind is None:
+        if first not in self._starts:
             found = tuple((rule.name, test) for rule in self.rules
                           if (test := rule.prefilter.for_first(first)) is not False)
-            kind = self._starts[first] = self._start_kinds.setdefault(found, len(self._start_kinds))
+            self._starts[first] = (self._start_kinds.setdefault(found, len(self._start_kinds)), dict(found))
+        kind, tests = self._starts[first]
         key = (language, min(index, self._head), min(total - 1 - index, self._tail), kind)
         if key not in self._candidates:
-            tests = dict(next(starts for starts, number in self._start_kinds.items() if number == kind))
             self._candidates[key] = [(rule, rule.max_length, tests[rule.name], rule.pattern.fullmatch)
                                      for rule in self._rules_at(index, total, language) if rule.name in tests]
         return self._candidates[key]

@@ -9,7 +9,7 @@ from typing import Any, Literal, Mapping
 
 from newswash.config_tables import from_table
 
-from .required_text import Prefilter, prefilter
+from .prefilter import Prefilter, prefilter
 
 Where = Literal["any", "head", "tail"]
 Action = Literal["remove", "author", "attribution", "paywall", "list"]
@@ -59,7 +59,7 @@ class Rule:
 
     @cached_property
     def prefilter(self) -> Prefilter:
-        """What the lines the rule matches start with, end with and hold (``cleaners.required_text``)."""
+        """What the lines the rule matches start with, end with and hold (``cleaners.prefilter``)."""
         return prefilter(self.pattern)
 
     def runs_on(self, language: str | None) -> bool:

@@ -54,8 +54,8 @@ class Article:
 
     def __reduce__(self) -> tuple[Callable[..., Article], tuple[Any, ...]]:
         """Pickled as its field values in order: a batch of articles travels to a worker and back,
-        and a tuple loads in a fifth of the time of the instance dictionary pickle writes by
-        default (2,000 articles: 4 ms against 21, in the flow's process)."""
+        and loads in about half the time of the instance dictionary pickle writes by default
+        (2,000 articles: 12 ms against 21, in the flow's process)."""
         return _article, _values(self)
 
 

@@ -1,6 +1,6 @@
-"""The text a rule's lines must hold and the characters they can start with
-(cleaners/required_text.py): a line without the one or starting with another is not run
-through the rule's regex, so both must hold for every line the regex matches."""
+"""A rule's prefilter (cleaners/prefilter.py): what the lines it matches start with, end with
+and hold. A line that fails it is not run through the rule's regex, so every line the regex
+matches must pass it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
 import pytest
 
 from newswash.cleaners import Cleaner
-from newswash.cleaners.required_text import case_key, prefilter
+from newswash.cleaners.prefilter import case_key, prefilter
 from newswash.cleaners.text import to_lines
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cleaners"

@@ -2,8 +2,8 @@
 a line out before the regex runs (the prefilter RE2 and Hyperscan build from a pattern).
 
 ``prefilter(pattern)`` reads each top-level alternative of the pattern apart (a rule's
-``regex = [...]`` list): the characters its match can start with (``first_chars``), the
-strings it starts and ends with, and, when it can start with a run of any characters
+``regex = [...]`` list): the characters its match can start with (a one-character pattern
+the engine compiles with the pattern's flags), the strings it starts and ends with, and, when it can start with a run of any characters
 (``.*``, which makes the engine try the rest at every position of the line), strings one of
 which every match contains. ``"to hear" in line`` or ``line.endswith(("AP", "Reuters"))`` is
 one scan in C. The tests are necessary conditions only: a line that passes one still goes
@@ -104,8 +104,11 @@ def prefilter(pattern: re.Pattern[str]) -> Prefilter:
 
 def _top_alternatives(items: list) -> list[list]:
     """The alternatives of a pattern that is one ``|`` (inside non-capturing groups with no flags)."""
-    while len(items) == 1 and items[0][0] is sre.SUBPATTERN and items[0][1][0] is None and not items[0][1][1] | items[0][1][2]:
-        items = list(items[0][1][3])
+    while len(items) == 1 and items[0][0] is sre.SUBPATTERN:
+        group, add_flags, del_flags, child = items[0][1]
+        if group is not None or add_flags | del_flags:
+            break
+        items = list(child)
     if len(items) == 1 and items[0][0] is sre.BRANCH:
         return [list(alternative) for alternative in items[0][1][1]]
     return [items]
