@@ -3,11 +3,12 @@ a line out before the regex runs (the prefilter RE2 and Hyperscan build from a p
 
 ``prefilter(pattern)`` reads each top-level alternative of the pattern apart (a rule's
 ``regex = [...]`` list): the characters its match can start with (a one-character pattern
-the engine compiles with the pattern's flags), the strings it starts and ends with, and, when it can start with a run of any characters
-(``.*``, which makes the engine try the rest at every position of the line), strings one of
-which every match contains. ``"to hear" in line`` or ``line.endswith(("AP", "Reuters"))`` is
-one scan in C. The tests are necessary conditions only: a line that passes one still goes
-to the regex, so a rule matches exactly the lines it matched before.
+the engine compiles with the pattern's flags), the strings it starts and ends with, and,
+when it can start with a run of any characters (``.*``, which makes the engine try the rest
+at every position of the line), strings one of which every match contains.
+``"to hear" in line`` or ``line.endswith(("AP", "Reuters"))`` is one scan in C. The tests
+are necessary conditions only: a line that passes one still goes to the regex, so a rule
+matches exactly the lines it matched before.
 
 Under ``re.IGNORECASE`` the strings are compared with the line's ``case_key``: each character
 lowered as the regex engine lowers it, and the few that one of its case equivalences joins

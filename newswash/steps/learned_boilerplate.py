@@ -28,7 +28,8 @@ class LearnedBoilerplate(Step):
 
     def run(self, batch: Batch) -> Batch:
         articles, hashes, stories = batch.articles, batch.line_hashes or [], batch.stories
-        stored = self.warehouse.line_counts([a.source for a, _ in zip(articles, hashes)], hashes, story_keys(articles, hashes, stories))
+        sources = [a.source for a, _ in zip(articles, hashes)]
+        stored = self.warehouse.line_counts(sources, hashes, story_keys(articles, hashes, stories))
         lengths = [len(a.body) for a in articles]
         counts = self.cleaner.remove_boilerplate(articles, stored, hashes, stories)
         emptied = [a for a in articles if a.error]
