@@ -11,7 +11,7 @@ import numpy as np
 from newswash.cleaners import Cleaner, count_lines
 from newswash.cleaners.boilerplate import SITE_BOILERPLATE
 from newswash.dedup import fingerprint
-from newswash.flows.ingest import PART_CHARS, TAIL_PART_CHARS, TAIL_PARTS, Sealed, part_count, with_remaining
+from newswash.flows.ingest import PART_CHARS, TAIL_PART_CHARS, TAIL_PARTS, Kept, Sealed, part_count, with_remaining
 from newswash.pipeline import article_steps, ingest_steps, placement, read_batches
 from newswash.records import Article, Failure
 from newswash.settings import load_settings
@@ -159,3 +159,21 @@ def test_a_sealed_part_unpickles_with_the_collector_off_and_leaves_it_as_it_was(
         assert watch.collector_on is False
         assert [a.body for a in part.articles] == [a.body for a in batch.articles]
         assert np.array_equal(part.fingerprints.signatures, batch.fingerprints.signatures)
+
+
+def test_the_steps_a_worker_is_handed_again_are_the_ones_it_kept() -> None:
+    """A worker unpickles the run's steps once: the same pickle gives the same objects (what
+    their cleaner worked out stays), other steps replace them."""
+    steps = article_steps(load_settings())
+    first = pickle.loads(pickle.dumps(Kept(steps))).value
+    assert pickle.loads(pickle.dumps(Kept(steps))).value is first
+    other = pickle.loads(pickle.dumps(Kept([Fingerprint(load_settings().dedup)]))).value
+    assert other is not first and [type(s) for s in other] == [Fingerprint]
+    assert pickle.loads(pickle.dumps(Kept(steps))).value is not first  # a fresh copy once replaced
+
+
+def test_an_article_pickles_as_its_fields_and_comes_back_equal() -> None:
+    article = processed([Article(url="https://a.example/1", content=story(1), tags=["x"])]).articles[0]
+    copy = pickle.loads(pickle.dumps(article))
+    assert copy == article and copy is not article and vars(copy) == vars(article)
+    assert list(vars(copy)) == list(vars(article))  # fields in their order, nothing more
