@@ -254,16 +254,20 @@ def remove_site_boilerplate(
         return batch
     total = batch + stored if stored is not None else batch
     # A line counted in fewer than ``min_count`` articles (most lines) is kept without asking
-    # ``is_boilerplate``.
-    rare, line_counts = settings.min_count, total.lines
+    # ``is_boilerplate``; an article with none of its source's more frequent lines keeps them all.
+    frequent = _frequent(total, settings.min_count)
     for article, hashes_of_lines in zip(articles, hashes):
         if not article.source or article.error:
             continue
         kept = []
         lines = [line for line in article.body.split("\n\n") if line]
         source = article.source
+        candidates = frequent.get(source, set()) if frequent is not None else None
+        if candidates is not None and candidates.isdisjoint(hashes_of_lines):
+            article.body = to_body(lines)
+            continue
         for line, h in zip(lines, hashes_of_lines, strict=True):
-            if line_counts.get((source, h), 0) >= rare and settings.is_boilerplate(line, h, source, total):
+            if (candidates is None or h in candidates) and settings.is_boilerplate(line, h, source, total):
                 article.removals.append(Removal(SITE_BOILERPLATE, line))
             else:
                 kept.append(line)
@@ -271,3 +275,15 @@ def remove_site_boilerplate(
         if not article.body:
             article.error = "empty body after removing site boilerplate"
     return batch
+
+
+def _frequent(counts: LineCounts, rare: int) -> dict[str, set[int]] | None:
+    """The hashes of each source's lines counted in ``rare`` articles or more (the only ones
+    that can be its boilerplate), or None when that is every line (``rare`` of 0 or less)."""
+    if rare <= 0:
+        return None
+    frequent: dict[str, set[int]] = {}
+    for (source, h), n in counts.lines.items():
+        if n >= rare:
+            frequent.setdefault(source, set()).add(h)
+    return frequent

@@ -318,8 +318,9 @@ def ingest_flow(locations: list[str], db_path: str | None = None, config_path: s
         try:
             crawl = Crawl(warehouse, run_id, settings.fetch, settings.sources, warehouse.warc_dir)
             try:
-                steps, failed = run_pipeline(read_batches(read_locations(locations, crawl), settings.batch_size),
-                                     ingest_steps(settings, warehouse, crawl, run_id, bulk), settings.executor)
+                batches = read_batches(read_locations(locations, crawl), settings.batch_size, settings.batch_chars)
+                steps, failed = run_pipeline(batches, ingest_steps(settings, warehouse, crawl, run_id, bulk),
+                                             settings.executor)
             finally:
                 crawl.close()
             counts = run_counts(steps, failed, crawl.counts, warehouse.revised(run_id))
@@ -342,9 +343,9 @@ def reprocess_flow(db_path: str | None = None, config_path: str | None = None) -
         rows = warehouse.archived_articles()
         run_id = warehouse.start_run(["reprocess"])
         try:
-            steps, failed = run_pipeline(read_batches(read_archived(row[1:] for row in rows), settings.batch_size),
-                                 reprocess_steps(settings, warehouse, run_id, {row[1]: row[0] for row in rows}),
-                                 settings.executor)
+            batches = read_batches(read_archived(row[1:] for row in rows), settings.batch_size, settings.batch_chars)
+            steps, failed = run_pipeline(batches, reprocess_steps(settings, warehouse, run_id,
+                                                                  {row[1]: row[0] for row in rows}), settings.executor)
             clusters = warehouse.recluster(run_id, settings.dedup)
         except BaseException:
             warehouse.finish_run(run_id, "failed", {}, [])

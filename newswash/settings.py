@@ -80,6 +80,7 @@ class Settings:
     db_path: Path
     lock_wait: float
     batch_size: int
+    batch_chars: int
     executor: ExecutorSettings
     cleaning: Mapping[str, Any]
     dedup: DedupSettings
@@ -167,6 +168,7 @@ def load_settings(config: Path | None = None) -> Settings:
         db_path=warehouse["path"],
         lock_wait=float(warehouse["lock_wait"]),
         batch_size=int(pipeline["batch_size"]),
+        batch_chars=int(pipeline["batch_chars"]),
         executor=ExecutorSettings(**merged["executor"]),
         cleaning=load_cleaning(merged["cleaning"]["rules"]),
         dedup=load_dedup(merged["dedup"]["settings"]),

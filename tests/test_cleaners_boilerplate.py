@@ -86,6 +86,19 @@ def test_sentence_lines_need_many_articles() -> None:
     assert all(len(a.body.split("\n\n")) == 2 for a in batch)
 
 
+def test_only_articles_with_a_frequent_line_lose_any_and_a_threshold_of_none_asks_of_every_line() -> None:
+    own = ("A line of its own",)
+    batch = [story(i) for i in range(4)] + [story(4, extra=own)]
+    remove_site_boilerplate(batch, None, bp_settings(min_source_articles=4, min_articles=3))
+    assert all(PROMO not in a.body and a.removals for a in batch[:4])
+    assert batch[4].body == story(4, extra=own).body and not batch[4].removals
+    revisit = dataclasses.replace(story(5, extra=own), revises=7)  # counts nothing: its lines are in no count
+    batch = [story(i) for i in range(4)] + [revisit]
+    remove_site_boilerplate(batch, None, bp_settings(min_source_articles=4, min_articles=0, sentence_min_articles=0,
+                                                     sentence_min_share=0.0))
+    assert revisit.error  # a line in no count is asked too, and at a threshold of 0 every line goes
+
+
 def test_no_removal_before_min_source_articles() -> None:
     batch = [story(i) for i in range(3)]
     remove_site_boilerplate(batch, None, bp_settings(min_source_articles=4, min_articles=2))

@@ -12,7 +12,7 @@ from newswash.cleaners import Cleaner, count_lines
 from newswash.cleaners.boilerplate import SITE_BOILERPLATE
 from newswash.dedup import fingerprint
 from newswash.flows.ingest import PART_CHARS, TAIL_PART_CHARS, TAIL_PARTS, Kept, Sealed, part_count, with_remaining
-from newswash.pipeline import article_steps, ingest_steps, placement, read_batches
+from newswash.pipeline import UNFETCHED_CHARS, article_steps, ingest_steps, placement, read_batches
 from newswash.records import Article, Failure
 from newswash.settings import load_settings
 from newswash.step import ARTICLE_CHARS, Batch, run_steps
@@ -103,6 +103,17 @@ def test_reading_counts_what_came_in_and_what_failed() -> None:
     assert [(c.seen, c.kept, dict(c.dropped)) for b in batches for c in b.counts] == \
         [(4, 4, {}), (2, 1, {"not JSON": 1})]
     assert [b.last for b in batches] == [False, True]  # a short batch is the last
+
+
+def test_a_batch_ends_at_its_characters_of_content_too() -> None:
+    pages = [Article(url=f"p{i}", content="x" * 40) for i in range(7)] + [Failure("f.warc:9", "read", "cut short")]
+    batches = list(read_batches(pages, 5, chars=100))
+    assert [len(b.articles) for b in batches] == [3, 3, 1]  # 120 characters reached at the third page
+    assert [b.counts[0].seen for b in batches] == [3, 3, 2]  # the failure counts in its batch, holds nothing
+    assert [b.last for b in batches] == [False, False, True]  # cut by characters is not the end
+    assert [len(b.articles) for b in read_batches(pages, 5, chars=1_000)] == [5, 2]
+    to_fetch = [Article(url=f"https://example.org/{i}") for i in range(5)]  # no content until fetched
+    assert [len(b.articles) for b in read_batches(to_fetch, 5, chars=2 * UNFETCHED_CHARS)] == [2, 2, 1]
 
 
 def test_parts_cost_about_the_same_counting_each_article_besides_its_length() -> None:

@@ -23,7 +23,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     check_locations(args.paths)
     steps = article_steps(settings)
     failed = extracted = 0
-    for batch in read_batches(read_locations(args.paths), settings.batch_size):
+    for batch in read_batches(read_locations(args.paths), settings.batch_size, settings.batch_chars):
         batch = run_steps(steps, batch)
         for failure in batch.failures:
             print(f"newswash: {failure.location}: {failure.stage} failed: {failure.reason}", file=sys.stderr)
