@@ -188,3 +188,15 @@ def test_an_article_pickles_as_its_fields_and_comes_back_equal() -> None:
     copy = pickle.loads(pickle.dumps(article))
     assert copy == article and copy is not article and vars(copy) == vars(article)
     assert list(vars(copy)) == list(vars(article))  # fields in their order, nothing more
+
+
+def test_a_batch_pickles_its_articles_as_columns_and_comes_back_equal() -> None:
+    batch = processed([Article(url=f"https://a.example/{i}", content=story(i), tags=[f"t{i}"]) for i in range(3)])
+    batch.drop("known URL")
+    copy = pickle.loads(pickle.dumps(batch))
+    assert list(vars(copy)) == list(vars(batch))  # its fields in their order, nothing more
+    assert all(getattr(copy, name) == getattr(batch, name) for name in vars(batch) if name != "fingerprints")
+    assert [vars(a) for a in copy.articles] == [vars(a) for a in batch.articles]
+    assert len({id(a.tags) for a in copy.articles}) == 3  # each article's lists its own
+    assert np.array_equal(copy.fingerprints.signatures, batch.fingerprints.signatures)
+    assert pickle.loads(pickle.dumps(Batch([]))) == Batch([])
