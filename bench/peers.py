@@ -73,7 +73,16 @@ per rule alternative, the language walk by transition, steps kept in the workers
 (2.04x), rensa 12.6 s; 100,000 long texts 43.9 s (82.0 CPU-s) vs 70.1 s (1.60x) on a slow
 stretch, then 37.2 s (70.4 CPU-s, flow process 26.0%) vs 63.7 s (1.71x), rensa 19.7 s; an
 interleaved A/B of newswash alone on the long texts, the session's first commit against its
-last: 37.3 -> 34.1 s, 70.5 -> 64.6 CPU-s (workers 46.0 -> 41.8).
+last: 37.3 -> 34.1 s, 70.5 -> 64.6 CPU-s (workers 46.0 -> 41.8). Issue 15's twelfth session
+(batches of 5,000 or 60 million characters, learned boilerplate asking only articles with a
+frequent line, batches pickled as columns), medians of 3: 100,000 short texts 24.1 s (44.3
+CPU-s, flow process 30.2%) vs datasketch 49.2 s (2.04x), rensa 12.7 s; 100,000 long texts
+36.0 s (67.4 CPU-s, flow process 24.2%) vs 64.0 s (1.78x; its warm-up 32.3 s vs 63.0 s), rensa
+18.4 s; 3,870 pages 21.9 s (40.7 CPU-s) vs 33.5 s (62.3 CPU-s): 1.53x; 774 pages 10.4 s vs
+11.0 s (1.06x, a slow stretch); an interleaved A/B of newswash alone, the session's first commit
+against its last: long texts 36.4 -> 33.9 s, 68.7 -> 63.5 CPU-s (flow process 18.1 -> 15.1);
+short texts 24.7 -> 20.5 s, 45.1 -> 37.5 CPU-s (flow 14.7 -> 11.2, its share 32.5% -> 30.0%);
+774 pages 7.9 -> 7.5 s.
 """
 
 from __future__ import annotations
