@@ -164,6 +164,9 @@ def load_settings(config: Path | None = None) -> Settings:
     else:
         config = default
     warehouse, pipeline = merged["warehouse"], merged["pipeline"]
+    for key, least in (("batch_size", 1), ("batch_chars", 0)):
+        if pipeline[key] < least:
+            raise NewswashError(f"{config}: [pipeline] {key} must be at least {least}, not {pipeline[key]}")
     return Settings(
         db_path=warehouse["path"],
         lock_wait=float(warehouse["lock_wait"]),

@@ -27,6 +27,8 @@ def _newswash(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     ({"c.toml": "[fetch]\nretires = 3\n"}, "unknown key [fetch] retires"),
     ({"c.toml": "[dedupe]\nsettings = 'x'\n"}, "unknown section [dedupe]"),
     ({"c.toml": "[pipeline]\nbatch_size = 'big'\n"}, "[pipeline] batch_size must be an integer"),
+    ({"c.toml": "[pipeline]\nbatch_size = 0\n"}, "[pipeline] batch_size must be at least 1, not 0"),
+    ({"c.toml": "[pipeline]\nbatch_chars = -1\n"}, "[pipeline] batch_chars must be at least 0, not -1"),
     ({"c.toml": "[dedup]\nsettings = 'd.toml'\n", "d.toml": 'num_perm = "lots"\n'},
      "[dedup] num_perm must be an integer, not 'lots'"),
     ({"c.toml": "[dedup]\nsettings = 'd.toml'\n", "d.toml": "bands = 3\n"}, "unknown key [dedup] bands"),
