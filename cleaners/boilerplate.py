@@ -259,18 +259,18 @@ def remove_site_boilerplate(
     for article, hashes_of_lines in zip(articles, hashes):
         if not article.source or article.error:
             continue
-        kept = []
         lines = [line for line in article.body.split("\n\n") if line]
         source = article.source
         candidates = frequent.get(source, set()) if frequent is not None else None
         if candidates is not None and candidates.isdisjoint(hashes_of_lines):
-            article.body = to_body(lines)
-            continue
-        for line, h in zip(lines, hashes_of_lines, strict=True):
-            if (candidates is None or h in candidates) and settings.is_boilerplate(line, h, source, total):
-                article.removals.append(Removal(SITE_BOILERPLATE, line))
-            else:
-                kept.append(line)
+            kept = lines
+        else:
+            kept = []
+            for line, h in zip(lines, hashes_of_lines, strict=True):
+                if (candidates is None or h in candidates) and settings.is_boilerplate(line, h, source, total):
+                    article.removals.append(Removal(SITE_BOILERPLATE, line))
+                else:
+                    kept.append(line)
         article.body = to_body(kept)
         if not article.body:
             article.error = "empty body after removing site boilerplate"

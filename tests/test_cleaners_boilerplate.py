@@ -92,6 +92,9 @@ def test_only_articles_with_a_frequent_line_lose_any_and_a_threshold_of_none_ask
     remove_site_boilerplate(batch, None, bp_settings(min_source_articles=4, min_articles=3))
     assert all(PROMO not in a.body and a.removals for a in batch[:4])
     assert batch[4].body == story(4, extra=own).body and not batch[4].removals
+    empty = Article(url="https://acme.example/empty", source="acme", body="")  # none of its lines is frequent either
+    remove_site_boilerplate([empty], None, bp_settings(min_source_articles=0, min_articles=1))
+    assert empty.error == "empty body after removing site boilerplate"
     revisit = dataclasses.replace(story(5, extra=own), revises=7)  # counts nothing: its lines are in no count
     batch = [story(i) for i in range(4)] + [revisit]
     remove_site_boilerplate(batch, None, bp_settings(min_source_articles=4, min_articles=0, sentence_min_articles=0,
