@@ -7,6 +7,8 @@ import re
 from itertools import combinations
 from pathlib import Path
 
+import pytest
+
 from conftest import FIXTURES, Cli
 
 SEEDS = FIXTURES / "cleaners" / "seeds"
@@ -97,14 +99,18 @@ def test_reingest_adds_nothing_and_changes_no_cluster(cli: Cli) -> None:
     assert cli.sql("select (select count(*) from signatures) s, (select count(*) from cleaning_log) c") == counts
 
 
-def test_clusters_do_not_depend_on_batch_boundaries(cli: Cli, tmp_path: Path) -> None:
+@pytest.mark.parametrize("small_batches", ["batch_size = 3", "batch_chars = 1"])  # by count, by characters
+def test_clusters_do_not_depend_on_batch_boundaries(cli: Cli, tmp_path: Path, small_batches: str) -> None:
     small = tmp_path / "small-batches.toml"
-    small.write_text("[pipeline]\nbatch_size = 3\n")
+    small.write_text(f"[pipeline]\n{small_batches}\n")
+    batches = "select count(distinct batch) as n from source_lines"  # one line-count batch a loaded batch
     assert cli("ingest", str(SYNDICATED))[0] == 0
     whole = cli.sql("select url, cluster_id, is_canonical from articles order by url")
+    assert cli.sql(batches)[0]["n"] == 1
     cli.db = tmp_path / "batched.duckdb"
     assert cli("ingest", str(SYNDICATED), "--config", str(small))[0] == 0
     assert cli.sql("select count(*) as n from runs")[0]["n"] == 1
+    assert cli.sql(batches)[0]["n"] > 1
     batched = cli.sql("select url, cluster_id, is_canonical from articles order by url")
     by_url = lambda rows: {r["url"]: r for r in rows}  # noqa: E731
     assert _pairs({u: r["cluster_id"] for u, r in by_url(whole).items()}) == _pairs(
