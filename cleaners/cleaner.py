@@ -7,12 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
 
 from newswash.records import Article, Removal
 
 from .boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, remove_site_boilerplate
-from .language import languages_of
+from .language import language_code, languages_of
 from .prefilter import LineTest, case_key
 from .rules import Rule, load_rules
 from .safety import SafetyNet
@@ -27,6 +27,11 @@ _AUTHOR_SPLIT = re.compile(r"\s*(?:;|&|\band\b)\s*")
 # A rule as the line loop uses it: the rule, its length guard, the test a line passes first
 # (None: no test) and its whole-line matcher.
 _Matcher = tuple[Rule, int, LineTest | None, Callable[[str], "re.Match[str] | None"]]
+# A line's first matching rule and its match, or (None, None).
+_Found = tuple[Rule | None, Any]
+# The language under which every rule runs: what an article's lines are matched with first
+# when it declares none (``Cleaner.clean_all``). Not a language code.
+EVERY_LANGUAGE = "*"
 
 
 class Cleaner:
@@ -96,49 +101,62 @@ class Cleaner:
         return cleaned
 
     def clean_all(self, articles: list[Article]) -> Iterator[Article | Exception]:
-        """``clean`` each article, in the language whose rules apply to it: its own, else the
-        one identified in its text (all identified together); an error a rule raised on an
-        article is yielded in its place."""
+        """``clean`` each article with the rules of its language: its own, else the one
+        identified in its text; an error a rule raised on an article is yielded in its place.
+
+        A text is identified only where its language changes what is removed: an article
+        without a declared language is matched first with every language's rules, and only
+        when a line's first match is a rule for some languages is its text identified (all
+        such together) and matched again with its language's rules. Otherwise each line's
+        first match is a rule for every language, or none, in any language: the same lines go.
+        (py3langid was a quarter of a worker's time on wire texts, which mostly need no rule.)"""
         bodies = [to_lines(a.body) for a in articles]
-        languages = languages_of([a.language for a in articles], ["\n".join(lines) for lines in bodies])
-        for article, lines, language in zip(articles, bodies, languages):
+        matches = [_attempt(self._matches, lines, language_code(a.language) if a.language else EVERY_LANGUAGE)
+                   for a, lines in zip(articles, bodies)]
+        asked = [i for i, (a, found) in enumerate(zip(articles, matches)) if not a.language
+                 and not isinstance(found, Exception) and any(rule and rule.languages for rule, _ in found)]
+        for i, language in zip(asked, languages_of([None] * len(asked), ["\n".join(bodies[i]) for i in asked])):
+            matches[i] = _attempt(self._matches, bodies[i], language)
+        for article, lines, found in zip(articles, bodies, matches):
+            if isinstance(found, Exception):
+                yield found
+                continue
             try:
-                yield self.clean(article, lines, language)
+                yield self.clean(article, lines, found)
             except Exception as exc:  # a rule that breaks on one text must not stop the others
                 yield exc
 
-    def clean(self, article: Article, lines: list[str], language: str | None) -> Article:
-        """Clean the article (its body's ``lines``) in place with the rules of ``language``;
-        removals the safety net refuses go to ``article.kept`` (and the log) instead, and the
-        article is cleaned again without them."""
+    def clean(self, article: Article, lines: list[str], matches: list[_Found]) -> Article:
+        """Clean the article (its body's ``lines``, each with its first matching rule in
+        ``matches``) in place; removals the safety net refuses go to ``article.kept`` (and
+        the log) instead, and the article is cleaned again without them."""
         before = replace(article, removals=list(article.removals), authors=list(article.authors))
-        self._clean(article, lines, language, set())
+        self._clean(article, lines, matches, set())
         refused = self.safety.refused(lines, article.removals[len(before.removals) :], self._proven)
         if refused:
             vars(article).update(vars(before), removals=list(before.removals), authors=list(before.authors))
-            self._clean(article, lines, language, {(r.rule, r.text) for r in refused})
+            self._clean(article, lines, matches, {(r.rule, r.text) for r in refused})
             article.kept.extend(refused)
             LOG.info("safety net kept %d line(s) of %s: %s", len(refused), article.url,
                      ", ".join(sorted({r.rule for r in refused})))
         return article
 
-    def _clean(self, article: Article, lines: list[str], language: str | None, veto: set[tuple[str, str]]) -> None:
+    def _clean(self, article: Article, lines: list[str], matches: list[_Found], veto: set[tuple[str, str]]) -> None:
         """Rules, then structure steps, on ``lines``; a (rule, line) pair in ``veto`` stays."""
         article.title = clean_inline(article.title)
         article.author = clean_inline(article.author)
-        article.body = to_body(self.structure.apply(article, self._apply_rules(article, lines, language, veto), veto))
+        article.body = to_body(self.structure.apply(article, self._apply_rules(article, lines, matches, veto), veto))
         article.authors = [a for a in (clean_inline(x) for x in article.authors) if a]
         if article.author and not article.authors:
             article.authors = [a for a in (clean_inline(x) for x in _AUTHOR_SPLIT.split(article.author)) if a]
         if not article.body and article.error is None:
             article.error = "empty body after cleaning"
 
-    def _apply_rules(self, article: Article, lines: list[str], language: str | None,
+    def _apply_rules(self, article: Article, lines: list[str], matches: list[_Found],
                      veto: set[tuple[str, str]]) -> list[str]:
         kept = []
         listing: Rule | None = None  # the heading of the related links being read
-        for index, line in enumerate(lines):
-            rule, match = self._first_match(line, index, len(lines), language)
+        for line, (rule, match) in zip(lines, matches, strict=True):
             if rule is None and listing is not None and _LINK_TITLE.fullmatch(line):
                 rule, match = listing, True
             listing = rule if rule is not None and rule.action == "list" else None
@@ -154,7 +172,11 @@ class Cleaner:
                 article.paywalled = True
         return kept
 
-    def _first_match(self, line: str, index: int, total: int, language: str | None) -> tuple[Rule | None, Any]:
+    def _matches(self, lines: list[str], language: str | None) -> list[_Found]:
+        """Each line's first matching rule of ``language`` (``EVERY_LANGUAGE``: of all), and its match."""
+        return [self._first_match(line, index, len(lines), language) for index, line in enumerate(lines)]
+
+    def _first_match(self, line: str, index: int, total: int, language: str | None) -> _Found:
         """The first rule allowed here that matches the whole line, and its match. A rule
         whose prefilter the line fails (``cleaners.prefilter``) is not run."""
         size = len(line)
@@ -188,12 +210,12 @@ class Cleaner:
         return self._candidates[key]
 
     def _rules_at(self, index: int, total: int, language: str | None) -> list[Rule]:
-        """The rules allowed at the ``index``-th of ``total`` lines of an article in ``language``,
-        in order (found once per language and distance from the head and the tail)."""
+        """The rules allowed at the ``index``-th of ``total`` lines of an article in ``language``
+        (``EVERY_LANGUAGE``: any), in order (found once per language and distance from the head and the tail)."""
         key = (language, min(index, self._head), min(total - 1 - index, self._tail))
         if key not in self._allowed:
-            self._allowed[key] = [rule for rule in self.rules
-                                  if rule.allowed_at(index, total) and rule.runs_on(language)]
+            self._allowed[key] = [rule for rule in self.rules if rule.allowed_at(index, total)
+                                  and (language == EVERY_LANGUAGE or rule.runs_on(language))]
         return self._allowed[key]
 
 
@@ -205,3 +227,14 @@ def rule_hits(articles: list[Article]) -> dict[str, int]:
         for removal in article.removals:
             counts[removal.rule] = counts.get(removal.rule, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+T = TypeVar("T")
+
+
+def _attempt(work: Callable[..., T], *args: Any) -> T | Exception:
+    """``work(*args)``, or the exception it raised (one article's, which must not stop the others)."""
+    try:
+        return work(*args)
+    except Exception as exc:
+        return exc

@@ -24,21 +24,22 @@ def language_of(declared: str | None, text: str) -> str | None:
     """``declared`` (e.g. ``en`` from ``<html lang>`` or trafilatura's metadata) when given,
     else the language py3langid identifies in ``text``; None for text without letters."""
     if declared:
-        return _code(declared)
+        return language_code(declared)
     sample = _sample(text)
     return py3langid.classify(sample)[0] if sample else None
 
 
 def languages_of(declared: Sequence[str | None], texts: Sequence[str]) -> list[str | None]:
     """``language_of(declared[i], texts[i])`` for every i, the identifications done together."""
-    out: list[str | None] = [_code(d) if d else None for d in declared]
+    out: list[str | None] = [language_code(d) if d else None for d in declared]
     samples = {i: sample for i, text in enumerate(texts) if not declared[i] and (sample := _sample(text))}
     for i, language in zip(samples, _classify_all(list(samples.values()))):
         out[i] = language
     return out
 
 
-def _code(declared: str) -> str:
+def language_code(declared: str) -> str:
+    """A declared language as its primary code: ``en-GB``, ``en_GB`` and ``EN`` are ``en``."""
     return declared.replace("_", "-").split("-")[0].lower()
 
 

@@ -99,6 +99,30 @@ def test_languages_identified_together_are_those_of_py3langid_one_by_one() -> No
     assert languages_of([None, "pt-BR", None], ["", "Die Polizei fand viele Spuren.", "1 2 3"]) == [None, "pt", None]
 
 
+def test_a_text_is_identified_only_where_its_language_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Articles without a declared language: one whose line an English-only rule would match
+    first is identified (and so a German one keeps the line), one whose lines only rules for
+    every language match is not, and each is cleaned as if its language had been declared."""
+    cleaner_module = importlib.import_module("newswash.cleaners.cleaner")
+    identified: list[str] = []
+
+    def recorded(declared: list[str | None], texts: list[str]) -> list[str | None]:
+        identified.extend(texts)
+        return languages_of(declared, texts)
+
+    monkeypatch.setattr(cleaner_module, "languages_of", recorded)
+    tail = "- Neue Regeln Für Die Bahn Im Winter"  # related_headline_tail: English Title Case
+    english = "The council met on Tuesday and agreed to rebuild the old bridge before the winter comes."
+    bodies = {"de": [STORY, tail], "en": [english, tail], "any": [english, "Source link"]}
+    undeclared = list(Cleaner().clean_all([Article(url=k, title="T", body="\n\n".join(v)) for k, v in bodies.items()]))
+    declared = list(Cleaner().clean_all([Article(url=k, title="T", language="en" if k == "any" else k, body="\n\n".join(v))
+                                         for k, v in bodies.items()]))
+    assert identified == ["\n".join(bodies["de"]), "\n".join(bodies["en"])]
+    got = [(a.body, [(r.rule, r.text) for r in a.removals]) for a in undeclared]
+    assert got == [(a.body, [(r.rule, r.text) for r in a.removals]) for a in declared]
+    assert [removals for _, removals in got] == [[], [("related_headline_tail", tail)], [("source_link", "Source link")]]
+
+
 def test_safety_net_refuses_an_over_eager_removal(caplog: pytest.LogCaptureFixture) -> None:
     """A rule that would take a story paragraph is logged and not applied; short furniture goes."""
     config = load_cleaning()
