@@ -190,7 +190,10 @@ def run_pipeline(batches: Iterable[Batch], steps: list[Step], executor: Executor
 
     def finish_oldest() -> None:
         batch, futures = in_flight.popleft()
-        batch.merge([future.result().value for future in futures])
+        results = [future.result() for future in futures]
+        batch.merge([result.value for result in results])
+        for result in results:  # Prefect's futures sit in reference cycles: let go of their parts now
+            result.value = None
         done(_run_here(after, batch))
 
     for batch, remaining in with_remaining(batches, workers, lambda b: by_size(b, workers) == workers):

@@ -11,7 +11,9 @@ from prefect.plugins import load_prefect_collections
 
 import newswash.flows.ingest  # noqa: F401
 from newswash.cleaners.extract import warm_up
+from newswash.cli import GC_THRESHOLDS
 
 warm_up()
 load_prefect_collections()  # each worker's first task run loaded them (prefect-dask, distributed: 0.36 CPU-s)
+gc.set_threshold(*GC_THRESHOLDS)  # those of the run's process, which a spawned fork server lacks
 gc.freeze()
