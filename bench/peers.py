@@ -82,7 +82,15 @@ CPU-s, flow process 30.2%) vs datasketch 49.2 s (2.04x), rensa 12.7 s; 100,000 l
 11.0 s (1.06x, a slow stretch); an interleaved A/B of newswash alone, the session's first commit
 against its last: long texts 36.4 -> 33.9 s, 68.7 -> 63.5 CPU-s (flow process 18.1 -> 15.1);
 short texts 24.7 -> 20.5 s, 45.1 -> 37.5 CPU-s (flow 14.7 -> 11.2, its share 32.5% -> 30.0%);
-774 pages 7.9 -> 7.5 s.
+774 pages 7.9 -> 7.5 s. Issue 15's thirteenth session (a text identified only where its
+language decides a removal, the collector's thresholds at 10,000, returned parts let go of
+once merged), medians of 3: 100,000 long texts 29.6 s (54.7 CPU-s, flow process 26.8%) vs
+datasketch 68.9 s (2.33x), rensa 18.6 s; 100,000 short texts 17.9 s (31.9 CPU-s, flow process
+34.5%) vs 47.9 s (2.68x), rensa 12.8 s; 3,870 pages 20.7 s (38.2 CPU-s) vs 31.0 s (58.9
+CPU-s): 1.50x (1.498); 774 pages 8.3 s vs 9.9 s (1.19x); an interleaved A/B of newswash alone,
+the session's first commit against its last: long texts 32.2 -> 27.9 s, 60.5 -> 52.0 CPU-s
+(workers 40.8 -> 32.9); short texts 18.4 -> 15.2 s, 33.5 -> 27.0 CPU-s (flow 10.1 -> 9.4,
+workers 19.3 -> 12.5, so the flow's share 30.2% -> 34.7%); 774 pages 7.0 -> 6.8 s.
 """
 
 from __future__ import annotations
