@@ -81,6 +81,7 @@ def _read_jsonl(path: Path) -> Iterator[Article | Failure]:
     """One Article or Failure a non-blank line, read a line at a time (a file of millions of
     records is never held whole)."""
     resolved = path.resolve()
+    where = (str(resolved), resolved.stem)
     lineno = 0
     try:
         with path.open("rb") as lines:
@@ -88,13 +89,12 @@ def _read_jsonl(path: Path) -> Iterator[Article | Failure]:
                 line = raw.decode("utf-8", errors="replace")  # JSON text is UTF-8
                 if not line.strip():
                     continue
-                location = f"{path}:{lineno}"
                 try:
-                    yield _record_to_article(_parsed(line), resolved)
+                    yield _record_to_article(_parsed(line), *where)
                 except json.JSONDecodeError as exc:
-                    yield Failure(location, "read", f"line {lineno}: invalid JSON ({exc.msg})")
+                    yield Failure(f"{path}:{lineno}", "read", f"line {lineno}: invalid JSON ({exc.msg})")
                 except (ValueError, RecursionError) as exc:
-                    yield Failure(location, "read", f"line {lineno}: {exc}")
+                    yield Failure(f"{path}:{lineno}", "read", f"line {lineno}: {exc}")
     except OSError as exc:
         where = f"{path}:{lineno + 1}" if lineno else str(path)
         yield Failure(where, "read", f"cannot read file: {exc.strerror or exc}")
@@ -114,8 +114,9 @@ def _parsed(line: str) -> object:
     return record
 
 
-def _record_to_article(record: object, path: Path) -> Article:
-    """One JSONL record as an Article (`path`: the file, resolved)."""
+def _record_to_article(record: object, path: str, stem: str) -> Article:
+    """One JSONL record as an Article (`path`: the file, resolved, `stem` its name's stem:
+    the source of a record that names none)."""
     if not isinstance(record, dict):
         raise ValueError("a record must be a JSON object")
     url = record.get("url")
@@ -132,8 +133,8 @@ def _record_to_article(record: object, path: Path) -> Article:
     title = record.get("title")
     return Article(
         url=url.strip(),
-        source=str(record.get("source") or path.stem),
-        path=str(path),
+        source=str(record.get("source") or stem),
+        path=path,
         content=content,
         content_type="html" if content is html else "text",
         title=title if isinstance(title, str) and title.strip() else None,
