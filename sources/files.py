@@ -81,7 +81,7 @@ def _read_jsonl(path: Path) -> Iterator[Article | Failure]:
     """One Article or Failure a non-blank line, read a line at a time (a file of millions of
     records is never held whole)."""
     resolved = path.resolve()
-    where = (str(resolved), resolved.stem)
+    origin = (str(resolved), resolved.stem)
     lineno = 0
     try:
         with path.open("rb") as lines:
@@ -90,7 +90,7 @@ def _read_jsonl(path: Path) -> Iterator[Article | Failure]:
                 if not line.strip():
                     continue
                 try:
-                    yield _record_to_article(_parsed(line), *where)
+                    yield _record_to_article(_parsed(line), *origin)
                 except json.JSONDecodeError as exc:
                     yield Failure(f"{path}:{lineno}", "read", f"line {lineno}: invalid JSON ({exc.msg})")
                 except (ValueError, RecursionError) as exc:
