@@ -91,6 +91,10 @@ CPU-s): 1.50x (1.498); 774 pages 8.3 s vs 9.9 s (1.19x); an interleaved A/B of n
 the session's first commit against its last: long texts 32.2 -> 27.9 s, 60.5 -> 52.0 CPU-s
 (workers 40.8 -> 32.9); short texts 18.4 -> 15.2 s, 33.5 -> 27.0 CPU-s (flow 10.1 -> 9.4,
 workers 19.3 -> 12.5, so the flow's share 30.2% -> 34.7%); 774 pages 7.0 -> 6.8 s.
+Issue 15's fourteenth session (no change to newswash; medians of 3 at f283942): 3,870 pages
+23.2 s (43.1 CPU-s) vs 35.7 s (65.4 CPU-s): 1.54x; 774 pages 8.5 s vs 10.4 s (1.21x); 100,000
+short texts 18.1 s (32.8 CPU-s, flow process 34.5%) vs datasketch 50.1 s (2.76x), rensa 13.0 s;
+100,000 long texts 29.3 s (54.5 CPU-s, flow process 26.7%) vs 68.3 s (2.33x), rensa 18.9 s.
 """
 
 from __future__ import annotations
