@@ -14,7 +14,7 @@ from newswash.records import Article, Removal
 from .boilerplate import SITE_BOILERPLATE, BoilerplateSettings, LineCounts, remove_site_boilerplate
 from .language import language_code, languages_of
 from .prefilter import LineTest, case_key
-from .rules import Rule, load_rules
+from .rules import EVERY_LANGUAGE, Rule, load_rules
 from .safety import SafetyNet
 from .story_structure import Structure
 from .text import LEAD_HEADING, clean_inline, to_body, to_lines
@@ -29,9 +29,6 @@ _AUTHOR_SPLIT = re.compile(r"\s*(?:;|&|\band\b)\s*")
 _Matcher = tuple[Rule, int, LineTest | None, Callable[[str], "re.Match[str] | None"]]
 # A line's first matching rule and its match, or (None, None).
 _Found = tuple[Rule | None, Any]
-# The language under which every rule runs: what an article's lines are matched with first
-# when it declares none (``Cleaner.clean_all``). It holds "-", so no ``language_code`` is it.
-EVERY_LANGUAGE = "every-language"
 T = TypeVar("T")
 
 
@@ -120,13 +117,7 @@ class Cleaner:
         for i, language in zip(asked, languages_of([None] * len(asked), ["\n".join(bodies[i]) for i in asked])):
             matches[i] = _attempt(self._matches, bodies[i], language)
         for article, lines, found in zip(articles, bodies, matches):
-            if isinstance(found, Exception):
-                yield found
-                continue
-            try:
-                yield self.clean(article, lines, found)
-            except Exception as exc:  # a rule that breaks on one text must not stop the others
-                yield exc
+            yield found if isinstance(found, Exception) else _attempt(self.clean, article, lines, found)
 
     def clean(self, article: Article, lines: list[str], matches: list[_Found]) -> Article:
         """Clean the article (its body's ``lines``, each with its first matching rule in
@@ -216,8 +207,7 @@ class Cleaner:
         (``EVERY_LANGUAGE``: any), in order (found once per language and distance from the head and the tail)."""
         key = (language, min(index, self._head), min(total - 1 - index, self._tail))
         if key not in self._allowed:
-            self._allowed[key] = [rule for rule in self.rules if rule.allowed_at(index, total)
-                                  and (language == EVERY_LANGUAGE or rule.runs_on(language))]
+            self._allowed[key] = [rule for rule in self.rules if rule.allowed_at(index, total) and rule.runs_on(language)]
         return self._allowed[key]
 
 

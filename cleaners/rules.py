@@ -14,6 +14,9 @@ from .prefilter import Prefilter, prefilter
 Where = Literal["any", "head", "tail"]
 Action = Literal["remove", "author", "attribution", "paywall", "list"]
 ACTIONS = ("remove", "author", "attribution", "paywall", "list")
+# The language under which every rule runs (``Rule.runs_on``): what the cleaner matches an
+# article's lines with first when it declares none. It holds "-", so no language code is it.
+EVERY_LANGUAGE = "every-language"
 
 _KEYS = {"name", "exact", "regex", "where", "lines", "max_length", "enabled", "action", "case_sensitive", "languages", "proven"}
 
@@ -63,8 +66,9 @@ class Rule:
         return prefilter(self.pattern)
 
     def runs_on(self, language: str | None) -> bool:
-        """Whether the rule applies to an article in ``language`` (None: not known)."""
-        return not self.languages or language in self.languages
+        """Whether the rule applies to an article in ``language`` (None: not known;
+        ``EVERY_LANGUAGE``: any)."""
+        return not self.languages or language == EVERY_LANGUAGE or language in self.languages
 
     def allowed_at(self, index: int, total: int) -> bool:
         """Whether the ``index``-th of ``total`` lines is inside the rule's ``where`` window."""
