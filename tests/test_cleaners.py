@@ -24,6 +24,8 @@ from newswash.settings import load_cleaning
 from newswash.cleaners.html import parse
 from newswash.cleaners.text import BADNESS_WIDTH, PLAIN, fix_text, fold as fold_line
 from newswash.records import Article
+from newswash.step import Batch
+from newswash.steps.clean import Clean
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cleaners"
 SEEDS = {p.name[:3]: p for p in sorted((FIXTURES / "seeds").glob("*.txt"))}
@@ -437,3 +439,32 @@ def test_garbage_html_gives_reason(content: str) -> None:
     article = extract(Article(url="u", content=content, content_type="html"))
     assert article.error
     assert article.body == ""
+
+
+def test_an_error_while_cleaning_one_article_fails_only_that_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception raised while an article's lines are matched, or while it is cleaned, makes
+    that article a failure of the clean step with the error as its reason; the others are cleaned."""
+    first_match, apply_rules = Cleaner._first_match, Cleaner._apply_rules
+
+    def matching(self: Cleaner, line: str, *args: object) -> object:
+        if line == "A line no rule can read.":
+            raise ValueError("matching broke")
+        return first_match(self, line, *args)
+
+    def cleaning(self: Cleaner, article: Article, *args: object) -> object:
+        if article.url == "https://example.com/cleaning":
+            raise RuntimeError("cleaning broke")
+        return apply_rules(self, article, *args)
+
+    monkeypatch.setattr(Cleaner, "_first_match", matching)
+    monkeypatch.setattr(Cleaner, "_apply_rules", cleaning)
+    story = "The council met on Tuesday and agreed to rebuild the old bridge before the winter comes."
+    articles = [Article(url="https://example.com/fine", body=f"{story}\n\nSource link"),
+                Article(url="https://example.com/cleaning", body=story),
+                Article(url="https://example.com/matching", body=f"{story}\n\nA line no rule can read.")]
+    batch = Clean(Cleaner())(Batch(articles))
+    assert [(a.url, a.body) for a in batch.articles] == [("https://example.com/fine", story)]
+    assert [(f.location, f.stage, f.reason) for f in batch.failures] == [
+        ("https://example.com/cleaning", "clean", "RuntimeError: cleaning broke"),
+        ("https://example.com/matching", "clean", "ValueError: matching broke")]
+    assert batch.counts[-1].dropped == {"RuntimeError": 1, "ValueError": 1}
